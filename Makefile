@@ -1,0 +1,50 @@
+# Brygga — developer commands. Everything runs inside .venv, created on demand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: demo serve test test-fast bench lint format messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/brygga migrate --no-input
+	$(BIN)/brygga demo --no-serve
+	$(BIN)/brygga runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser" $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run_analysis.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check brygga tests bench
+	$(BIN)/ruff format --check brygga tests bench
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format brygga tests bench
+	$(BIN)/ruff check --fix brygga tests bench
+
+messages: $(VENV)/.installed-dev
+	cd brygga && ../$(BIN)/brygga makemessages -l sv -l en --no-obsolete --ignore 'static/*'
+	cd brygga && ../$(BIN)/brygga compilemessages
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache

@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from brygga.core import api as core_api
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("municipalities", core_api.MunicipalityViewSet, basename="municipality")
+router.register("police-areas", core_api.PoliceAreaViewSet, basename="policearea")
+router.register("organisations", core_api.OrganisationViewSet, basename="organisation")
+router.register("areas", core_api.AreaViewSet, basename="area")
+router.register("forums", core_api.ForumViewSet, basename="forum")
+router.register("memberships", core_api.MembershipViewSet, basename="membership")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

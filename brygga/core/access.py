@@ -1,0 +1,277 @@
+"""The one access resolver.
+
+Every question of the form "may this user do X to Y" is answered here, and every queryset that
+serves a view or an API route is narrowed through :meth:`AccessResolver.restrict` (reached as
+``Model.objects.visible_to(user, action)``). The rules are default deny: a model without a rule,
+an anonymous or inactive user, or an unknown action sees nothing.
+
+Roles are held per organisation (``Membership``) and so per municipality. What each role may do:
+
+============== =====================================================================
+role           abilities
+============== =====================================================================
+viewer         view the municipality's shared data (areas, organisations, forums)
+reporter       viewer + report incidents
+analyst        reporter + run analyses
+coordinator    analyst + manage organisations, members, areas and forums
+case_worker    view + SSPF work in the SSPF forums of their own organisation
+municipal_admin view + manage + security policy + the municipality's audit log
+system admin   (``is_superuser``) everything in every municipality
+============== =====================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.contrib.auth import get_user_model
+from django.db.models import Model, Q, QuerySet
+
+from .models import (
+    SSPF_FORUM_KINDS,
+    Area,
+    County,
+    Forum,
+    Membership,
+    Municipality,
+    Organisation,
+    PoliceArea,
+    Role,
+    RoleSecurityPolicy,
+)
+
+VIEW = "view"
+CHANGE = "change"
+ADMINISTER = "administer"
+
+ROLE_ABILITIES: dict[str, frozenset[str]] = {
+    Role.VIEWER: frozenset({"view"}),
+    Role.REPORTER: frozenset({"view", "report"}),
+    Role.ANALYST: frozenset({"view", "report", "analyse"}),
+    Role.COORDINATOR: frozenset({"view", "report", "analyse", "manage"}),
+    Role.CASE_WORKER: frozenset({"view", "case"}),
+    Role.MUNICIPAL_ADMIN: frozenset({"view", "manage", "administer", "audit"}),
+}
+
+RuleFn = Callable[["AccessResolver", QuerySet, str], QuerySet]
+_RULES: dict[type[Model], RuleFn] = {}
+
+
+def rule(*models: type[Model]) -> Callable[[RuleFn], RuleFn]:
+    """Register the restriction rule for one or more models (used in this module only)."""
+
+    def register(fn: RuleFn) -> RuleFn:
+        for m in models:
+            _RULES[m] = fn
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True)
+class Grant:
+    municipality_id: int
+    organisation_id: int
+    role: str
+
+
+@dataclass
+class AccessResolver:
+    user: object
+    _grants: list[Grant] | None = field(default=None, repr=False)
+
+    # --- who is this user ------------------------------------------------------------------
+    @cached_property
+    def is_authenticated(self) -> bool:
+        return bool(getattr(self.user, "is_authenticated", False)) and bool(
+            getattr(self.user, "is_active", False)
+        )
+
+    @cached_property
+    def is_system_admin(self) -> bool:
+        return self.is_authenticated and bool(getattr(self.user, "is_superuser", False))
+
+    @property
+    def grants(self) -> list[Grant]:
+        if self._grants is None:
+            if not self.is_authenticated:
+                self._grants = []
+            else:
+                self._grants = [
+                    Grant(m, o, r)
+                    for m, o, r in Membership.objects.filter(
+                        user_id=self.user.pk, organisation__is_active=True
+                    ).values_list("municipality_id", "organisation_id", "role")
+                ]
+        return self._grants
+
+    def roles_in(self, municipality: Municipality | int) -> set[str]:
+        mid = getattr(municipality, "pk", municipality)
+        return {g.role for g in self.grants if g.municipality_id == mid}
+
+    def municipalities_with(self, ability: str) -> set[int]:
+        return {g.municipality_id for g in self.grants if ability in ROLE_ABILITIES[g.role]}
+
+    def organisations_with_role(self, role: str) -> set[int]:
+        return {g.organisation_id for g in self.grants if g.role == role}
+
+    def has_ability(self, ability: str, municipality: Municipality | int) -> bool:
+        if self.is_system_admin:
+            return True
+        mid = getattr(municipality, "pk", municipality)
+        return mid in self.municipalities_with(ability)
+
+    def all_roles(self) -> set[str]:
+        roles = {g.role for g in self.grants}
+        if self.is_system_admin:
+            roles.add("system_admin")
+        return roles
+
+    # --- the two questions ------------------------------------------------------------------
+    def restrict(self, qs: QuerySet, action: str = VIEW) -> QuerySet:
+        """Narrow ``qs`` to the rows this user may ``action`` (default deny)."""
+        if not self.is_authenticated:
+            return qs.none()
+        if self.is_system_admin:
+            return qs
+        fn = _RULES.get(qs.model)
+        if fn is None:
+            return qs.none()
+        return fn(self, qs, action)
+
+    def can(self, action: str, obj: Model) -> bool:
+        """May the user ``action`` this object?"""
+        if obj is None or obj.pk is None:
+            return False
+        return self.restrict(type(obj)._default_manager.filter(pk=obj.pk), action).exists()
+
+    def can_create_in(self, model: type[Model], municipality: Municipality | int) -> bool:
+        """May the user add a new ``model`` row in this municipality?"""
+        ability = {
+            RoleSecurityPolicy: "administer",
+        }.get(model, "manage")
+        return self.has_ability(ability, municipality)
+
+    def can_view_audit(self, municipality: Municipality | int | None = None) -> bool:
+        if self.is_system_admin:
+            return True
+        if municipality is None:
+            return bool(self.municipalities_with("audit"))
+        return self.has_ability("audit", municipality)
+
+
+def _ability_for(action: str) -> str:
+    return {VIEW: "view", CHANGE: "manage", ADMINISTER: "administer"}.get(action, "")
+
+
+def _by_municipality(resolver: AccessResolver, qs: QuerySet, action: str,
+                     field_name: str = "municipality_id") -> QuerySet:
+    ability = _ability_for(action)
+    if not ability:
+        return qs.none()
+    return qs.filter(**{f"{field_name}__in": resolver.municipalities_with(ability)})
+
+
+@rule(Municipality)
+def _municipality(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    return _by_municipality(resolver, qs, action, "pk")
+
+
+@rule(Organisation, Area)
+def _tenant_shared(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    return _by_municipality(resolver, qs, action)
+
+
+@rule(County)
+def _county(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    if action != VIEW:
+        return qs.none()
+    return qs.filter(municipalities__in=resolver.municipalities_with("view")).distinct()
+
+
+@rule(PoliceArea)
+def _police_area(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    if action != VIEW:
+        return qs.none()
+    return qs.filter(municipalities__in=resolver.municipalities_with("view")).distinct()
+
+
+@rule(Forum)
+def _forum(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    if action != VIEW:
+        return _by_municipality(resolver, qs, action)
+    # Everyone in the municipality sees the open forums; SSPF groups only their members' case
+    # workers and those who manage the municipality (need-to-know).
+    open_forums = Q(municipality_id__in=resolver.municipalities_with("view")) & ~Q(
+        kind__in=SSPF_FORUM_KINDS
+    )
+    managed = Q(municipality_id__in=resolver.municipalities_with("manage"))
+    sspf_member = Q(kind__in=SSPF_FORUM_KINDS) & Q(
+        organisations__in=resolver.organisations_with_role(Role.CASE_WORKER)
+    )
+    ids = qs.filter(open_forums | managed | sspf_member).values("pk")
+    return qs.filter(pk__in=ids)
+
+
+@rule(Membership)
+def _membership(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    managed = Q(municipality_id__in=resolver.municipalities_with("manage"))
+    if action == VIEW:
+        return qs.filter(managed | Q(user_id=resolver.user.pk))
+    if action == CHANGE:
+        return qs.filter(managed)
+    return qs.none()
+
+
+@rule(RoleSecurityPolicy)
+def _security_policy(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    return qs.filter(municipality_id__in=resolver.municipalities_with("administer"))
+
+
+@rule(get_user_model())
+def _user(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    managed = resolver.municipalities_with("manage")
+    in_managed = Q(memberships__municipality_id__in=managed) & Q(is_superuser=False)
+    if action == VIEW:
+        ids = qs.filter(in_managed | Q(pk=resolver.user.pk)).values("pk")
+    elif action == CHANGE:
+        ids = qs.filter(in_managed).values("pk")
+    else:
+        return qs.none()
+    return qs.filter(pk__in=ids)
+
+
+def register_rule(model: type[Model], fn: RuleFn) -> None:
+    """Let another app's model join the resolver (rules still live beside their domain)."""
+    _RULES[model] = fn
+
+
+def resolver_for(user) -> AccessResolver:
+    """The resolver for ``user``, cached on the user object for the length of a request."""
+    if user is None:
+        return AccessResolver(user=None)
+    cached = getattr(user, "_brygga_resolver", None)
+    if cached is None:
+        cached = AccessResolver(user=user)
+        try:
+            user._brygga_resolver = cached
+        except AttributeError:  # pragma: no cover - AnonymousUser allows attributes
+            pass
+    return cached
+
+
+def _register_audit_rule() -> None:
+    from brygga.audit.models import AuditEvent
+
+    @rule(AuditEvent)
+    def _audit(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+        # The audit trail is read-only for everyone; municipal administrators read their own
+        # municipality's part of it.
+        if action != VIEW:
+            return qs.none()
+        return qs.filter(municipality_id__in=resolver.municipalities_with("audit"))
+
+
+_register_audit_rule()

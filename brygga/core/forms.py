@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .geo import GeometryError, parse_polygon
+from .models import Area, Forum, Organisation, Role
+
+MAX_GEOJSON_BYTES = 5 * 1024 * 1024
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "parent", "description", "contact_email", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        qs = Organisation.objects.filter(municipality=municipality)
+        if self.instance.pk:
+            qs = qs.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = qs
+        self.fields["parent"].required = False
+
+
+class AreaForm(forms.ModelForm):
+    geometry = forms.CharField(
+        label=_("Boundary (GeoJSON)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text=_("Paste a GeoJSON Polygon or MultiPolygon in WGS84 [longitude, latitude], "
+                    "or upload a file below."),
+    )
+    geometry_file = forms.FileField(
+        label=_("…or a GeoJSON file"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json"}),
+    )
+
+    class Meta:
+        model = Area
+        fields = ["name", "kind", "official_code", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        if self.instance.pk and not self.is_bound:
+            import json
+
+            self.initial["geometry"] = json.dumps(self.instance.geometry)
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = cleaned.get("geometry") or ""
+        upload = cleaned.get("geometry_file")
+        if upload:
+            if upload.size > MAX_GEOJSON_BYTES:
+                self.add_error("geometry_file", _("The file is larger than 5 MB."))
+                return cleaned
+            try:
+                raw = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("geometry_file",
+                               _("The file %(name)s is not UTF-8 text.") % {"name": upload.name})
+                return cleaned
+        if not raw.strip():
+            self.add_error("geometry", _("Give the area's boundary as GeoJSON."))
+            return cleaned
+        try:
+            cleaned["parsed_geometry"] = parse_polygon(raw, municipality=self.municipality)
+        except GeometryError as exc:
+            field = "geometry_file" if upload else "geometry"
+            msg = str(exc)
+            if upload:
+                msg = _("%(file)s: %(msg)s") % {"file": upload.name, "msg": msg}
+            self.add_error(field, msg)
+        return cleaned
+
+
+class ForumForm(forms.ModelForm):
+    class Meta:
+        model = Forum
+        fields = ["name", "kind", "description", "convener", "organisations", "areas", "is_active"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "organisations": forms.CheckboxSelectMultiple,
+            "areas": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = Organisation.objects.filter(municipality=municipality)
+        self.fields["organisations"].queryset = orgs
+        self.fields["convener"].queryset = orgs
+        self.fields["areas"].queryset = Area.objects.filter(municipality=municipality)
+
+
+class MemberCreateForm(forms.Form):
+    username = forms.RegexField(
+        label=_("User name"), max_length=150, regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")},
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    password = forms.CharField(
+        label=_("Initial password"), required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters. Leave empty if the user signs in through the "
+                    "municipality's identity provider."),
+    )
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args, municipality, allowed_roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            municipality=municipality, is_active=True)
+        self.fields["role"].choices = [(v, lbl) for v, lbl in Role.choices if v in allowed_roles]
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("A user with that user name already exists."))
+        return username
+
+
+class MembershipAddForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args, municipality, allowed_roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            municipality=municipality, is_active=True)
+        self.fields["role"].choices = [(v, lbl) for v, lbl in Role.choices if v in allowed_roles]
+
+
+class SecurityPolicyForm(forms.Form):
+    def __init__(self, *args, policies, **kwargs):
+        super().__init__(*args, **kwargs)
+        for p in policies:
+            self.fields[p["role"]] = forms.BooleanField(
+                label=p["label"], required=False, initial=p["otp_required"])

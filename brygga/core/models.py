@@ -1,0 +1,324 @@
+"""Core domain: geography, organisations, memberships (roles), areas and forums.
+
+Every tenant-scoped table carries ``municipality_id`` (so a national deployment can distribute
+by municipality) and every queryset that serves a view or API route is restricted through
+``visible_to(user, action)``, which delegates to the one resolver in ``brygga.core.access``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """A queryset that can be narrowed to what one user may see or do."""
+
+    def visible_to(self, user, action: str = "view") -> RestrictedQuerySet:
+        from brygga.core.access import resolver_for
+
+        return resolver_for(user).restrict(self, action)
+
+
+RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class GeoBounds(models.Model):
+    """Bounding box and centre of a stored GeoJSON geometry, for fast prefiltering."""
+
+    min_lon = models.FloatField(null=True, blank=True, editable=False)
+    min_lat = models.FloatField(null=True, blank=True, editable=False)
+    max_lon = models.FloatField(null=True, blank=True, editable=False)
+    max_lat = models.FloatField(null=True, blank=True, editable=False)
+    centre_lon = models.FloatField(null=True, blank=True, editable=False)
+    centre_lat = models.FloatField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def set_bounds_from(self, geom) -> None:
+        """Fill bbox and centre from a shapely geometry."""
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat = (round(v, 7) for v in geom.bounds)
+        p = geom.representative_point() if not geom.centroid.within(geom) else geom.centroid
+        self.centre_lon, self.centre_lat = round(p.x, 7), round(p.y, 7)
+
+
+class County(models.Model):
+    """Län. Reference data shipped with Brygga (21 counties)."""
+
+    code = models.CharField(_("county code"), max_length=2, unique=True,
+                            validators=[RegexValidator(r"^\d{2}$")])
+    name = models.CharField(_("name"), max_length=100)
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(GeoBounds):
+    """Kommun: the tenant. Reference data for all 290 municipalities ships with Brygga."""
+
+    code = models.CharField(
+        _("municipality code"), max_length=4, unique=True,
+        validators=[RegexValidator(r"^\d{4}$", _("A municipality code has four digits."))],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="municipalities",
+                               verbose_name=_("county"))
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def municipality_id(self) -> int:  # uniform tenant access for the resolver and audit
+        return self.pk
+
+
+class PoliceArea(models.Model):
+    """Lokalpolisområde, covering one or more municipalities."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    police_region = models.CharField(_("police region"), max_length=100, blank=True)
+    municipalities = models.ManyToManyField(Municipality, related_name="police_areas",
+                                            verbose_name=_("municipalities"))
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("local police area")
+        verbose_name_plural = _("local police areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    SOCIAL_SERVICES = "social_services", _("Municipality: social services")
+    SCHOOL = "school", _("Municipality: school")
+    LEISURE = "leisure", _("Municipality: leisure")
+    FIELD_WORK = "field_work", _("Municipality: field workers")
+    URBAN_DEVELOPMENT = "urban_development", _("Municipality: urban development")
+    MUNICIPAL_OTHER = "municipal_other", _("Municipality: other department")
+    POLICE = "police", _("Police")
+    INDEPENDENT_SCHOOL = "independent_school", _("Independent school")
+    HOUSING = "housing", _("Housing company")
+    FAITH = "faith", _("Church or faith community")
+    SECURITY = "security", _("Security company")
+    CLUB = "club", _("Club or association")
+    BUSINESS = "business", _("Business")
+    RESCUE = "rescue", _("Rescue service")
+    REGION = "region", _("Region")
+    OTHER = "other", _("Other")
+
+
+class Organisation(TimeStamped):
+    """Aktör: a municipal department, the police, a school, a housing company, a club…"""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
+                                     related_name="organisations", verbose_name=_("municipality"))
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=40, choices=OrganisationKind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children", verbose_name=_("part of"))
+    description = models.TextField(_("description"), blank=True)
+    contact_email = models.EmailField(_("contact e-mail (functional address)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"],
+                                    name="organisation_unique_name_per_municipality"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")),
+                                   name="organisation_not_own_parent"),
+        ]
+        indexes = [models.Index(fields=["municipality", "kind"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    REPORTER = "reporter", _("Reporter")
+    ANALYST = "analyst", _("Analyst")
+    COORDINATOR = "coordinator", _("Coordinator")
+    CASE_WORKER = "case_worker", _("SSPF case worker")
+    MUNICIPAL_ADMIN = "municipal_admin", _("Municipal administrator")
+
+
+class Membership(TimeStamped):
+    """A user's role in an organisation, and through it in a municipality."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
+                                     related_name="memberships", editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="memberships", verbose_name=_("user"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="memberships", verbose_name=_("organisation"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["organisation__name", "role"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"],
+                                    name="membership_unique_role"),
+        ]
+        indexes = [models.Index(fields=["user", "municipality"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} ({self.organisation})"
+
+    def save(self, *args, **kwargs):
+        self.municipality_id = self.organisation.municipality_id
+        super().save(*args, **kwargs)
+
+
+class AreaKind(models.TextChoices):
+    DISTRICT = "district", _("District")
+    HOUSING_AREA = "housing_area", _("Housing area")
+    SCHOOL_CATCHMENT = "school_catchment", _("School catchment")
+    DESO = "deso", _("Statistical area (DeSO)")
+    REGSO = "regso", _("Statistical area (RegSO)")
+    OTHER = "other", _("Other")
+
+
+class Area(TimeStamped, GeoBounds):
+    """Område: a named polygon within a municipality."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
+                                     related_name="areas", verbose_name=_("municipality"))
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=AreaKind.choices,
+                            default=AreaKind.DISTRICT)
+    official_code = models.CharField(_("official code"), max_length=20, blank=True,
+                                     help_text=_("For example a DeSO code such as 2281C1010."))
+    geometry = models.JSONField(_("geometry (GeoJSON)"))
+    is_demo_geometry = models.BooleanField(
+        _("approximate demo geometry"), default=False,
+        help_text=_("The boundary is an approximation made for demonstration."))
+    description = models.TextField(_("description"), blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "kind", "name"],
+                                    name="area_unique_name_per_kind"),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "kind"]),
+            models.Index(fields=["municipality", "official_code"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ForumKind(models.TextChoices):
+    STRATEGIC_COUNCIL = "strategic_council", _("Strategic council")
+    CRIME_PREVENTION_COUNCIL = "crime_prevention_council", _("Crime-prevention council (BRÅ)")
+    SAFETY_GROUP = "safety_group", _("Local safety group")
+    SSPF_STEERING = "sspf_steering", _("SSPF steering group")
+    SSPF_WORKING = "sspf_working", _("SSPF working group")
+    OTHER = "other", _("Other")
+
+
+SSPF_FORUM_KINDS = (ForumKind.SSPF_STEERING, ForumKind.SSPF_WORKING)
+
+
+class Forum(TimeStamped):
+    """Samverkansforum: folkhälsoråd, BRÅ, trygghetsgrupp, SSPF group…"""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
+                                     related_name="forums", verbose_name=_("municipality"))
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=40, choices=ForumKind.choices)
+    description = models.TextField(_("description"), blank=True)
+    organisations = models.ManyToManyField(Organisation, related_name="forums", blank=True,
+                                           verbose_name=_("member organisations"))
+    areas = models.ManyToManyField(Area, related_name="forums", blank=True,
+                                   verbose_name=_("areas covered"))
+    convener = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="convened_forums", verbose_name=_("convener"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("forum")
+        verbose_name_plural = _("forums")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"],
+                                    name="forum_unique_name_per_municipality"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_sspf(self) -> bool:
+        return self.kind in SSPF_FORUM_KINDS
+
+
+class RoleSecurityPolicy(models.Model):
+    """Whether users holding a role in a municipality must use a TOTP second factor."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE,
+                                     related_name="security_policies")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    otp_required = models.BooleanField(_("second factor required"))
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policies")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "role"],
+                                    name="security_policy_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.role}"

@@ -1,0 +1,71 @@
+"""Reads for the core domain: every function returns rows already restricted to the user."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+
+from .access import VIEW, resolver_for
+from .geo import areas_containing
+from .models import Area, Forum, Membership, Municipality, Organisation, Role, RoleSecurityPolicy
+
+
+def municipalities_for(user, action: str = VIEW) -> QuerySet[Municipality]:
+    return Municipality.objects.visible_to(user, action).select_related("county")
+
+
+def organisations_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet:
+    return (Organisation.objects.visible_to(user, action)
+            .filter(municipality=municipality).select_related("parent")
+            .annotate(n_members=Count("memberships", distinct=True)))
+
+
+def areas_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Area]:
+    return Area.objects.visible_to(user, action).filter(municipality=municipality)
+
+
+def forums_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Forum]:
+    return (Forum.objects.visible_to(user, action).filter(municipality=municipality)
+            .select_related("convener")
+            .annotate(n_orgs=Count("organisations", distinct=True),
+                      n_areas=Count("areas", distinct=True)))
+
+
+def memberships_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet:
+    return (Membership.objects.visible_to(user, action).filter(municipality=municipality)
+            .select_related("user", "organisation"))
+
+
+def area_lookup(user, municipality: Municipality, lon: float, lat: float) -> list[Area]:
+    """The areas of ``municipality`` visible to ``user`` that contain the point."""
+    candidates = areas_for(user, municipality).filter(
+        Q(min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat)
+    )
+    return areas_containing(candidates, lon, lat)
+
+
+def otp_required_for(user) -> bool:
+    """Whether ``user`` must pass a TOTP second factor (any role that requires it)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    defaults = set(settings.BRYGGA_OTP_REQUIRED_ROLES_DEFAULT)
+    if user.is_superuser and "system_admin" in defaults:
+        return True
+    pairs = set(Membership.objects.filter(user=user).values_list("municipality_id", "role"))
+    if not pairs:
+        return False
+    policies = {
+        (p.municipality_id, p.role): p.otp_required
+        for p in RoleSecurityPolicy.objects.filter(
+            municipality_id__in={m for m, _ in pairs})
+    }
+    return any(policies.get((m, r), r in defaults) for m, r in pairs)
+
+
+def security_policies_for(user, municipality: Municipality) -> list[dict]:
+    defaults = set(settings.BRYGGA_OTP_REQUIRED_ROLES_DEFAULT)
+    stored = {p.role: p.otp_required for p in
+              RoleSecurityPolicy.objects.visible_to(user, "administer").filter(
+                  municipality=municipality)}
+    return [{"role": value, "label": label, "otp_required": stored.get(value, value in defaults)}
+            for value, label in Role.choices]

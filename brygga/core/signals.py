@@ -1,0 +1,1 @@
+"""Core signal handlers (none beyond the audit tracker for now)."""

@@ -1,0 +1,7 @@
+#!/usr/bin/env python
+"""Convenience wrapper; the installed console script `brygga` does the same."""
+
+from brygga.manage import main
+
+if __name__ == "__main__":
+    main()
