@@ -94,8 +94,7 @@ def check_same_length(*arrays: tuple[Sequence[Any] | NDArray[Any], str]) -> int:
     for length, name in lengths[1:]:
         if length != first_len:
             raise AnalysisInputError(
-                f"length mismatch: {first_name} has {first_len} element(s) "
-                f"but {name} has {length}"
+                f"length mismatch: {first_name} has {first_len} element(s) but {name} has {length}"
             )
     return first_len
 

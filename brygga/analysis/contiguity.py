@@ -70,9 +70,7 @@ def grid_contiguity(
     else:
         keep = np.asarray(mask, dtype=bool)
         if keep.shape != (n_rows, n_cols):
-            raise AnalysisInputError(
-                f"mask must have shape {(n_rows, n_cols)}, got {keep.shape}"
-            )
+            raise AnalysisInputError(f"mask must have shape {(n_rows, n_cols)}, got {keep.shape}")
     new_id = np.full(n_all, -1, dtype=np.int64)
     new_id[keep.ravel()] = np.arange(int(keep.sum()))
     rr, cc = np.nonzero(keep)
@@ -91,9 +89,7 @@ def grid_contiguity(
     n = int(keep.sum())
     src = np.concatenate(src_parts) if src_parts else np.empty(0, np.int64)
     dst = np.concatenate(dst_parts) if dst_parts else np.empty(0, np.int64)
-    w = sparse.csr_matrix(
-        (np.ones(src.size, dtype=np.float64), (src, dst)), shape=(n, n)
-    )
+    w = sparse.csr_matrix((np.ones(src.size, dtype=np.float64), (src, dst)), shape=(n, n))
     w.sum_duplicates()
     w.sort_indices()
     return w
@@ -153,13 +149,17 @@ def neighbours_to_sparse(
         if (idx < 0).any() or (idx >= n).any():
             raise AnalysisInputError(f"neighbours[{i}] contains an index outside 0..{n - 1}")
         if (idx == i).any():
-            raise AnalysisInputError(f"neighbours[{i}] lists itself; self-weights are added by gi_star")
+            raise AnalysisInputError(
+                f"neighbours[{i}] lists itself; self-weights are added by gi_star"
+            )
         if np.unique(idx).size != idx.size:
             raise AnalysisInputError(f"neighbours[{i}] contains duplicates")
         if wlists is not None:
             wv = np.asarray(list(wlists[i]), dtype=np.float64)
             if wv.shape != idx.shape:
-                raise AnalysisInputError(f"weights[{i}] must have the same length as neighbours[{i}]")
+                raise AnalysisInputError(
+                    f"weights[{i}] must have the same length as neighbours[{i}]"
+                )
             if not np.isfinite(wv).all() or (wv < 0).any():
                 raise AnalysisInputError(f"weights[{i}] must be finite and non-negative")
         else:

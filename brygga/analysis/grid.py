@@ -184,9 +184,7 @@ class GridSpec:
         if xa.size == 0:
             raise AnalysisInputError("cannot derive a grid from zero points; give bounds instead")
         p = check_positive(pad, "pad", allow_zero=True)
-        return cls.from_bounds(
-            xa.min() - p, ya.min() - p, xa.max() + p, ya.max() + p, cell_size
-        )
+        return cls.from_bounds(xa.min() - p, ya.min() - p, xa.max() + p, ya.max() + p, cell_size)
 
     @classmethod
     def from_polygon(cls, polygon: Any, cell_size: float) -> GridSpec:
@@ -230,9 +228,7 @@ def _weights_or_none(weights: ArrayLike | None, n: int) -> NDArray[np.float64] |
         return None
     w = as_1d_float(weights, "weights")
     if len(w) != n:
-        raise AnalysisInputError(
-            f"length mismatch: x has {n} element(s) but weights has {len(w)}"
-        )
+        raise AnalysisInputError(f"length mismatch: x has {n} element(s) but weights has {len(w)}")
     return w
 
 

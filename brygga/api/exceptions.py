@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -10,6 +10,4 @@ def exception_handler(exc, context):
         data = exc.message_dict if hasattr(exc, "error_dict") else {
             "non_field_errors": exc.messages}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, exceptions.NotAuthenticated):
-        exc.status_code = 401
     return drf_exception_handler(exc, context)

@@ -1,8 +1,10 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from brygga.core import api as core_api
+
+from . import views
 
 app_name = "api"
 
@@ -16,6 +18,6 @@ router.register("memberships", core_api.MembershipViewSet, basename="membership"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", views.api_docs, name="docs"),
     path("", include(router.urls)),
 ]

@@ -127,8 +127,8 @@ def demo_area_geometries(municipality: Municipality) -> dict[str, object]:
     out = {}
     for (name, _lon, _lat, radius), centre in zip(AREAS, centres, strict=True):
         cell = next(c for c in cells.geoms if c.contains(centre))
-        shape_m = centre.buffer(radius, quad_segs=3).intersection(cell).intersection(boundary)
-        shape_m = shapely.simplify(shape_m, 10)
+        shape_m = shapely.simplify(centre.buffer(radius, quad_segs=3).intersection(boundary), 10)
+        shape_m = shape_m.intersection(cell)
         if shape_m.geom_type == "MultiPolygon":  # keep the part around the centre
             shape_m = max(shape_m.geoms, key=lambda g: g.area)
         out[name] = shapely.set_precision(

@@ -17,7 +17,7 @@ def municipalities_for(user, action: str = VIEW) -> QuerySet[Municipality]:
 def organisations_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet:
     return (Organisation.objects.visible_to(user, action)
             .filter(municipality=municipality).select_related("parent")
-            .annotate(n_members=Count("memberships", distinct=True)))
+            .annotate(n_members=Count("memberships", distinct=True)).order_by("name"))
 
 
 def areas_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Area]:
@@ -28,7 +28,7 @@ def forums_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet
     return (Forum.objects.visible_to(user, action).filter(municipality=municipality)
             .select_related("convener")
             .annotate(n_orgs=Count("organisations", distinct=True),
-                      n_areas=Count("areas", distinct=True)))
+                      n_areas=Count("areas", distinct=True)).order_by("kind", "name"))
 
 
 def memberships_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet:

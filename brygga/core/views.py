@@ -395,7 +395,7 @@ def member_create(request, municipality):
 @municipality_view("manage")
 @require_http_methods(["GET", "POST"])
 def user_detail(request, municipality, pk: int):
-    user = get_object_or_404(User.objects.visible_to(request.user, VIEW), pk=pk)
+    user = get_object_or_404(resolver_for(request.user).restrict(User.objects.all(), VIEW), pk=pk)
     memberships = selectors.memberships_for(request.user, municipality).filter(user=user)
     if not memberships.exists():
         raise Http404

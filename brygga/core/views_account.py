@@ -69,12 +69,14 @@ def otp_verify(request):
         return redirect(_safe_next(request))
     if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect(f"{reverse_lazy('account:otp_setup')}?next={_safe_next(request)}")
-    form = OTPTokenForm(request.user, request, request.POST or None)
+    devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
+    form = OTPTokenForm(request.user, request, request.POST or None,
+                        initial={"otp_device": devices[0].persistent_id} if devices else None)
     if request.method == "POST" and form.is_valid():
         otp_login(request, form.get_user().otp_device)
         return redirect(_safe_next(request))
     return render(request, "account/otp_verify.html",
-                  {"form": form, "next": _safe_next(request)},
+                  {"form": form, "next": _safe_next(request), "several": len(devices) > 1},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -91,8 +93,11 @@ def _qr_svg(uri: str) -> str:
 def otp_setup(request):
     """Enrol an authenticator app: show the QR code and key, confirm with a first code."""
     user = request.user
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not user.is_verified():
-        return redirect("account:otp_verify")
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        if not user.is_verified():
+            return redirect("account:otp_verify")
+        messages.info(request, _("Two-factor sign-in is already active for your account."))
+        return redirect("account:profile")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"),

@@ -1,0 +1,176 @@
+"""Shared fixtures: a small world of two municipalities and one user per role.
+
+``world`` builds Sundsvall (2281) with organisations, areas, an open forum and an SSPF working
+group, plus Timrå (2262) with its own coordinator (the "outsider" for cross-tenant checks).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from brygga.core.models import County, Municipality, Role
+
+ROLES = ["viewer", "reporter", "analyst", "coordinator", "case_worker", "municipal_admin"]
+ALL_ACTORS = ["anon", *ROLES, "system_admin", "outsider"]
+OTP_ACTORS = {"coordinator", "case_worker", "municipal_admin", "system_admin", "outsider"}
+PASSWORD = "correct-horse-battery-9"
+
+# A small square inside Sundsvall's real boundary (near the city centre), WGS84 lon/lat.
+CENTRE_SQUARE = {"type": "Polygon", "coordinates": [[[17.29, 62.385], [17.32, 62.385],
+                                                      [17.32, 62.397], [17.29, 62.397],
+                                                      [17.29, 62.385]]]}
+NACKSTA_SQUARE = {"type": "Polygon", "coordinates": [[[17.24, 62.392], [17.27, 62.392],
+                                                      [17.27, 62.405], [17.24, 62.405],
+                                                      [17.24, 62.392]]]}
+TIMRA_SQUARE = {"type": "Polygon", "coordinates": [[[17.31, 62.48], [17.34, 62.48],
+                                                    [17.34, 62.495], [17.31, 62.495],
+                                                    [17.31, 62.48]]]}
+
+
+@lru_cache(maxsize=1)
+def _reference():
+    from brygga.core.reference import read_counties, read_municipalities
+
+    return read_counties(), read_municipalities()
+
+
+def ensure_reference(codes=("2281", "2262")) -> None:
+    """Reference rows survive ordinary tests (migration data) but not a transactional flush;
+    put back the ones a test needs."""
+    counties, municipalities = _reference()
+    for m in municipalities:
+        if m["code"] not in codes or Municipality.objects.filter(code=m["code"]).exists():
+            continue
+        c = next(c for c in counties if c["code"] == m["county_code"])
+        county, _ = County.objects.get_or_create(code=c["code"], defaults={
+            "name": c["name"], "boundary": c["boundary"]})
+        Municipality.objects.create(
+            county=county, population_year=2024,
+            **{k: v for k, v in m.items() if k not in ("county_code",)})
+
+
+@dataclass
+class World:
+    sundsvall: Municipality
+    timra: Municipality
+    users: dict = field(default_factory=dict)
+    orgs: dict = field(default_factory=dict)
+    areas: dict = field(default_factory=dict)
+    forums: dict = field(default_factory=dict)
+    memberships: dict = field(default_factory=dict)
+
+    def user(self, actor: str):
+        return self.users.get(actor)
+
+
+def make_user(username: str, *, superuser: bool = False, otp: bool = False):
+    User = get_user_model()
+    user = User.objects.create_user(username=username, password=PASSWORD,
+                                    email=f"{username}@example.invalid",
+                                    is_superuser=superuser, is_staff=superuser)
+    if otp:
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    from brygga.core import services
+    from brygga.core.models import Area, Forum, ForumKind, Membership, Organisation
+    from brygga.audit.context import acting_as
+
+    ensure_reference()
+    w = World(sundsvall=Municipality.objects.get(code="2281"),
+              timra=Municipality.objects.get(code="2262"))
+    with acting_as(label="test setup"):
+        s = w.sundsvall
+        o = w.orgs
+        o["kommun"] = Organisation.objects.create(municipality=s, name="Kommunledningen",
+                                                  kind="municipal_other")
+        o["police"] = Organisation.objects.create(municipality=s, name="LPO Medelpad",
+                                                  kind="police")
+        o["social"] = Organisation.objects.create(municipality=s, name="Socialtjänsten",
+                                                  kind="social_services")
+        o["field"] = Organisation.objects.create(municipality=s, name="Fältassistenterna",
+                                                 kind="field_work", parent=o["social"])
+        o["housing"] = Organisation.objects.create(municipality=s, name="Mitthem",
+                                                   kind="housing")
+        o["timra"] = Organisation.objects.create(municipality=w.timra, name="Timrå trygghet",
+                                                 kind="municipal_other")
+        from shapely.geometry import shape
+
+        for key, name, geom, muni in [("centrum", "Centrum", CENTRE_SQUARE, s),
+                                      ("nacksta", "Nacksta", NACKSTA_SQUARE, s),
+                                      ("timra", "Timrå centrum", TIMRA_SQUARE, w.timra)]:
+            a = Area(municipality=muni, name=name, kind="district", geometry=geom)
+            a.set_bounds_from(shape(geom))
+            a.save()
+            w.areas[key] = a
+        f = Forum.objects.create(municipality=s, name="Trygghetsgrupp Centrum",
+                                 kind=ForumKind.SAFETY_GROUP, convener=o["police"])
+        f.organisations.set([o["police"], o["field"], o["housing"]])
+        f.areas.set([w.areas["centrum"]])
+        w.forums["safety"] = f
+        sspf = Forum.objects.create(municipality=s, name="SSPF arbetsgrupp",
+                                    kind=ForumKind.SSPF_WORKING, convener=o["social"])
+        sspf.organisations.set([o["social"], o["police"]])
+        w.forums["sspf"] = sspf
+        w.forums["timra"] = Forum.objects.create(municipality=w.timra, name="BRÅ Timrå",
+                                                 kind=ForumKind.CRIME_PREVENTION_COUNCIL)
+
+        placement = {
+            "viewer": ("kommun", Role.VIEWER),
+            "reporter": ("field", Role.REPORTER),
+            "analyst": ("police", Role.ANALYST),
+            "coordinator": ("kommun", Role.COORDINATOR),
+            "case_worker": ("social", Role.CASE_WORKER),
+            "municipal_admin": ("kommun", Role.MUNICIPAL_ADMIN),
+            "outsider": ("timra", Role.COORDINATOR),
+        }
+        for actor, (org_key, role) in placement.items():
+            user = make_user(actor, otp=actor in OTP_ACTORS)
+            w.users[actor] = user
+            w.memberships[actor] = Membership.objects.create(user=user, organisation=o[org_key],
+                                                             role=role)
+        w.users["system_admin"] = make_user("system_admin", superuser=True, otp=True)
+    del services
+    return w
+
+
+def login(client, user) -> None:
+    """Sign ``user`` in on a test client, second factor included when they have a device."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture
+def client_for(client, world):
+    """``client_for("coordinator")`` → a Django test client signed in as that role."""
+    from django.test import Client
+
+    def make(actor: str):
+        c = Client()
+        if actor != "anon":
+            login(c, world.users[actor])
+        return c
+
+    return make
+
+
+def geojson(obj) -> str:
+    return json.dumps(obj)
