@@ -94,6 +94,8 @@ EXPECTED: dict[str, dict] = {
     "core:member_list": manage_page(),
     "core:member_create": manage_page(),
     "core:user_detail": manage_page(),
+    "core:user_account": _m(s405=MANAGERS, s403=["viewer", "reporter", "analyst", "case_worker"],
+                            s404=["outsider"]),
     "core:membership_delete": manage_page(),
     "core:security_policy": admin_page(),
     "audit:log": admin_page(),
@@ -131,6 +133,7 @@ def kwargs_for(name: str, pattern, world) -> dict:
         "area": world.areas["centrum"].pk,
         "forum": world.forums["sspf"].pk,
         "user_detail": world.users["reporter"].pk,
+        "user_account": world.users["reporter"].pk,
         "membership": world.memberships["reporter"].pk,
         "policearea": world.police_area.pk,
     }

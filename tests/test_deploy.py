@@ -6,8 +6,10 @@ import sys
 
 
 def run_brygga(*args, env=None):
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")}
     return subprocess.run([sys.executable, "-m", "brygga.manage", *args], capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=120)
+                          text=True, env={**base, **(env or {})}, timeout=120)
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):

@@ -168,13 +168,13 @@ def neighbours_to_sparse(
         cols.append(idx)
         vals.append(wv)
     if rows:
-        r = np.concatenate(rows)
-        c = np.concatenate(cols)
-        v = np.concatenate(vals)
+        r_all = np.concatenate(rows)
+        c_all = np.concatenate(cols)
+        v_all = np.concatenate(vals)
     else:
-        r = c = np.empty(0, np.int64)
-        v = np.empty(0)
-    w = sparse.csr_matrix((v, (r, c)), shape=(n, n))
+        r_all = c_all = np.empty(0, np.int64)
+        v_all = np.empty(0)
+    w = sparse.csr_matrix((v_all, (r_all, c_all)), shape=(n, n))
     if symmetric:
         w = w.maximum(w.T).tocsr()
     w.eliminate_zeros()

@@ -71,8 +71,9 @@ __all__ = [
 
 
 def _pct(v: float) -> str:
-    """Format a non-negative percentage the Swedish way (decimal comma)."""
-    if v >= 9.95:
+    """Format a non-negative percentage the Swedish way: whole percent, or one
+    decimal (with decimal comma) below 1 %."""
+    if v >= 0.95 or v == 0:
         return f"{v:.0f}"
     return f"{v:.1f}".replace(".", ",")
 

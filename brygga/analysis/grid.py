@@ -10,7 +10,9 @@ Conventions
   row (the same orientation as ``numpy.histogram2d(y, x)``); flip vertically
   (``array[::-1]``) for north-up image display.
 * A point belongs to the cell ``floor((x - x0) / cell_size)``; a point exactly
-  on an interior cell edge belongs to the cell east/north of the edge.
+  on an interior cell edge belongs to the cell east/north of the edge, and a
+  point on the grid's outer east/north edge to the last column/row (like the
+  last bin of ``numpy.histogram``).
 * Polygons use "covers" semantics: a point on a polygon's boundary is inside.
   When polygons overlap or share a boundary, :func:`assign_areas` gives the
   point to the *first* polygon in the given order, so every point is counted at
@@ -121,18 +123,19 @@ class GridSpec:
 
     def cell_centers(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Cell-centre coordinates: ``(xc of shape (nx,), yc of shape (ny,))``."""
-        xc = self.x0 + (np.arange(self.nx) + 0.5) * self.cell_size
-        yc = self.y0 + (np.arange(self.ny) + 0.5) * self.cell_size
-        return xc, yc
+        xc = self.x0 + (np.arange(self.nx, dtype=np.float64) + 0.5) * self.cell_size
+        yc = self.y0 + (np.arange(self.ny, dtype=np.float64) + 0.5) * self.cell_size
+        return np.asarray(xc, dtype=np.float64), np.asarray(yc, dtype=np.float64)
 
     def cell_index(
         self, x: ArrayLike, y: ArrayLike
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
         """Row and column of each point, and whether it falls inside the grid."""
         xa, ya = as_coordinates(x, y)
-        fc = np.floor((xa - self.x0) / self.cell_size)
-        fr = np.floor((ya - self.y0) / self.cell_size)
-        inside = (fc >= 0) & (fc < self.nx) & (fr >= 0) & (fr < self.ny)
+        x0, y0, x1, y1 = self.bounds
+        inside = (xa >= x0) & (xa <= x1) & (ya >= y0) & (ya <= y1)
+        fc = np.clip(np.floor((xa - x0) / self.cell_size), 0, self.nx - 1)
+        fr = np.clip(np.floor((ya - y0) / self.cell_size), 0, self.ny - 1)
         col = np.where(inside, fc, -1).astype(np.int64)
         row = np.where(inside, fr, -1).astype(np.int64)
         return row, col, inside
@@ -153,7 +156,7 @@ class GridSpec:
         With ``snap=True`` (default) the grid origin is a multiple of
         ``cell_size`` so that grids for different areas line up (and cells are
         comparable between reports). Points exactly on ``xmax``/``ymax`` fall
-        inside the grid.
+        inside the grid (in the last column/row when on its outer edge).
         """
         cs = check_positive(cell_size, "cell_size")
         vals = [float(v) for v in (xmin, ymin, xmax, ymax)]
@@ -166,8 +169,8 @@ class GridSpec:
             )
         x0 = math.floor(xmin / cs) * cs if snap else xmin
         y0 = math.floor(ymin / cs) * cs if snap else ymin
-        nx = int(math.floor((xmax - x0) / cs)) + 1
-        ny = int(math.floor((ymax - y0) / cs)) + 1
+        nx = max(1, int(math.ceil((xmax - x0) / cs)))
+        ny = max(1, int(math.ceil((ymax - y0) / cs)))
         if nx * ny > MAX_GRID_CELLS:
             raise AnalysisInputError(
                 f"a {cs} m grid over these bounds would have {nx * ny} cells "

@@ -259,7 +259,7 @@ def _make_plan(y64: NDArray[np.float64], w: Any, observed: NDArray[np.float64]) 
     dtype = np.float32 if exact32 else np.float64
     y = y64.astype(dtype)
     d = np.zeros(n, dtype=dtype)
-    d[: n - 1] = y[1:] - y[:-1]
+    d[: n - 1] = np.diff(y)
     starts = w.indptr[:-1]
     first = np.zeros(n)
     has = k > 0

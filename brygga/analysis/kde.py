@@ -215,7 +215,7 @@ def linear_binning(
     idx += nx
     res += np.bincount(idx, gx * fy, minlength=out_len)
     res += np.bincount(idx + 1, fx * fy, minlength=out_len)
-    return res.reshape(ny, nx)
+    return np.asarray(res, dtype=np.float64).reshape(ny, nx)
 
 
 def _kernel_window(kernel: str, h: float, cs: float, max_half: int) -> NDArray[np.float64]:

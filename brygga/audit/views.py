@@ -19,7 +19,13 @@ def audit_log(request, code: str):
     request.municipality = municipality
     if not resolver_for(request.user).can_view_audit(municipality):
         raise PermissionDenied
-    qs = AuditEvent.objects.visible_to(request.user).filter(municipality_id=municipality.pk)
+    from django.db.models import Q
+
+    from brygga.core.models import Membership
+
+    members = Membership.objects.filter(municipality=municipality).values("user_id")
+    qs = AuditEvent.objects.visible_to(request.user).filter(
+        Q(municipality_id=municipality.pk) | Q(municipality_id__isnull=True, actor_id__in=members))
     kind = request.GET.get("typ", "")
     if kind in EventKind.values:
         qs = qs.filter(kind=kind)

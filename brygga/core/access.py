@@ -271,7 +271,12 @@ def _register_audit_rule() -> None:
         # municipality's part of it.
         if action != VIEW:
             return qs.none()
-        return qs.filter(municipality_id__in=resolver.municipalities_with("audit"))
+        audited = resolver.municipalities_with("audit")
+        # Rows without a municipality (sign-ins, account changes) belong to the user who acted:
+        # visible to the administrators of a municipality where that user has a role.
+        members = Membership.objects.filter(municipality_id__in=audited).values("user_id")
+        return qs.filter(Q(municipality_id__in=audited)
+                         | Q(municipality_id__isnull=True, actor_id__in=members))
 
 
 _register_audit_rule()

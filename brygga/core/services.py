@@ -190,3 +190,52 @@ def security_policy_set(*, actor, municipality: Municipality, role: str,
     log_action(event_type="security_policy_changed", subject=municipality,
                details={"role": role, "otp_required": otp_required})
     return policy
+
+
+def _require_account_control(actor, user) -> None:
+    """``actor`` may manage ``user``'s account only if they manage every municipality where
+    the user has a role (an account is shared between municipalities), the user is not a
+    system administrator, and municipal administrators are handled by administrators."""
+    resolver = resolver_for(actor)
+    if resolver.is_system_admin:
+        return
+    if user.is_superuser or user.pk == actor.pk:
+        raise PermissionDenied
+    grants = list(Membership.objects.filter(user=user).values_list("municipality_id", "role"))
+    if not grants:
+        raise PermissionDenied
+    for municipality_id, role in grants:
+        ability = "administer" if role == Role.MUNICIPAL_ADMIN else "manage"
+        if not resolver.has_ability(ability, municipality_id):
+            raise PermissionDenied
+
+
+@transaction.atomic
+def user_set_active(*, actor, user, active: bool) -> None:
+    _require_account_control(actor, user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+
+
+@transaction.atomic
+def user_reset_second_factor(*, actor, user) -> int:
+    """Remove the user's authenticator devices; they enrol again at their next sign-in."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require_account_control(actor, user)
+    n = TOTPDevice.objects.filter(user=user).delete()[0]
+    n += StaticDevice.objects.filter(user=user).delete()[0]
+    log_action(event_type="second_factor_reset", subject=user, details={"devices": n})
+    return n
+
+
+@transaction.atomic
+def user_set_password(*, actor, user, password: str) -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    _require_account_control(actor, user)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    log_action(event_type="password_set_by_administrator", subject=user)

@@ -29,6 +29,7 @@ urlpatterns = [
     path(K + "medlemmar/", views.member_list, name="member_list"),
     path(K + "medlemmar/ny/", views.member_create, name="member_create"),
     path(K + "medlemmar/anvandare/<int:pk>/", views.user_detail, name="user_detail"),
+    path(K + "medlemmar/anvandare/<int:pk>/konto/", views.user_account, name="user_account"),
     path(K + "medlemmar/roller/<int:pk>/ta-bort/", views.membership_delete,
          name="membership_delete"),
     path(K + "sakerhet/", views.security_policy, name="security_policy"),

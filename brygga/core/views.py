@@ -16,8 +16,9 @@ from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.contrib.auth.forms import SetPasswordForm
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import selectors, services
 from .access import CHANGE, VIEW, resolver_for
@@ -413,7 +414,46 @@ def user_detail(request, municipality, pk: int):
             return redirect("core:user_detail", code=municipality.code, pk=user.pk)
     return render(request, "core/user_detail.html", {
         "municipality": municipality, "member": user, "memberships": memberships, "form": form,
+        "password_form": SetPasswordForm(user),
+        "has_second_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
     }, status=400 if request.method == "POST" and form.errors else 200)
+
+
+@municipality_view("manage")
+@require_POST
+def user_account(request, municipality, pk: int):
+    """Account actions for a member: deactivate/activate, reset second factor, set password."""
+    user = get_object_or_404(resolver_for(request.user).restrict(User.objects.all(), VIEW), pk=pk)
+    if not selectors.memberships_for(request.user, municipality).filter(user=user).exists():
+        raise Http404
+    action = request.POST.get("action", "")
+    back = redirect("core:user_detail", code=municipality.code, pk=user.pk)
+    if action in ("deactivate", "activate"):
+        services.user_set_active(actor=request.user, user=user, active=action == "activate")
+        messages.success(request, _("The account was activated.") if action == "activate"
+                         else _("The account was deactivated; the user can no longer sign in."))
+        return back
+    if action == "reset_otp":
+        services.user_reset_second_factor(actor=request.user, user=user)
+        messages.success(request, _("The second factor was reset; the user enrols a new "
+                                    "authenticator app at the next sign-in."))
+        return back
+    if action == "set_password":
+        form = SetPasswordForm(user, request.POST)
+        if form.is_valid():
+            services.user_set_password(actor=request.user, user=user,
+                                       password=form.cleaned_data["new_password1"])
+            messages.success(request, _("The new password was set."))
+            return back
+        memberships = selectors.memberships_for(request.user, municipality).filter(user=user)
+        return render(request, "core/user_detail.html", {
+            "municipality": municipality, "member": user, "memberships": memberships,
+            "form": MembershipAddForm(municipality=municipality,
+                                      allowed_roles=_allowed_roles(request.user, municipality)),
+            "password_form": form,
+            "has_second_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        }, status=400)
+    return HttpResponse(_("Unknown action."), status=400, content_type="text/plain")
 
 
 @municipality_view("manage")

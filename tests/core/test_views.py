@@ -199,3 +199,53 @@ def test_request_id_header(world, client_for):
     r = client_for("viewer").get(f"{BASE}/", HTTP_X_REQUEST_ID="abcdef1234567890")
     assert r["X-Request-ID"] == "abcdef1234567890"
     assert len(client_for("viewer").get(f"{BASE}/")["X-Request-ID"]) == 32
+
+
+def test_coordinator_deactivates_and_reactivates_a_member(world, client_for):
+    from django.test import Client
+
+    from ..conftest import PASSWORD
+
+    c = client_for("coordinator")
+    url = f"{BASE}/medlemmar/anvandare/{world.users['reporter'].pk}/konto/"
+    assert c.post(url, {"action": "deactivate"}).status_code == 302
+    def signs_in() -> bool:
+        r = Client().post("/konto/logga-in/", {"username": "reporter", "password": PASSWORD})
+        return r.status_code == 302
+
+    assert not signs_in()
+    assert c.post(url, {"action": "activate"}).status_code == 302
+    assert signs_in()
+
+
+def test_coordinator_cannot_touch_municipal_admin_or_outsider_accounts(world, client_for):
+    c = client_for("coordinator")
+    admin_url = f"{BASE}/medlemmar/anvandare/{world.users['municipal_admin'].pk}/konto/"
+    assert c.post(admin_url, {"action": "deactivate"}).status_code == 403
+    outsider_url = f"{BASE}/medlemmar/anvandare/{world.users['outsider'].pk}/konto/"
+    assert c.post(outsider_url, {"action": "deactivate"}).status_code == 404
+    world.users["municipal_admin"].refresh_from_db()
+    world.users["outsider"].refresh_from_db()
+    assert world.users["municipal_admin"].is_active and world.users["outsider"].is_active
+
+
+def test_reset_second_factor_and_set_password(world, client_for):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    c = client_for("municipal_admin")
+    target = world.users["case_worker"]
+    url = f"{BASE}/medlemmar/anvandare/{target.pk}/konto/"
+    assert c.post(url, {"action": "reset_otp"}).status_code == 302
+    assert not TOTPDevice.objects.filter(user=target).exists()
+    weak = c.post(url, {"action": "set_password", "new_password1": "kort",
+                        "new_password2": "kort"})
+    assert weak.status_code == 400
+    ok = c.post(url, {"action": "set_password", "new_password1": "ett-nytt-langt-losen-77",
+                      "new_password2": "ett-nytt-langt-losen-77"})
+    assert ok.status_code == 302
+    target.refresh_from_db()
+    assert target.check_password("ett-nytt-langt-losen-77")
+    events = AuditEvent.objects.filter(object_type="auth.user", object_id=str(target.pk))
+    assert events.filter(event_type="second_factor_reset").exists()
+    assert events.filter(event_type="password_set_by_administrator").exists()
+    assert not events.filter(changes__icontains="ett-nytt").exists()

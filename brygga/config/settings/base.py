@@ -14,7 +14,10 @@ import environ
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent  # brygga/
 BASE_DIR = PACKAGE_DIR.parent
-VAR_DIR = Path(environ.Env().str("BRYGGA_VAR_DIR", default=str(BASE_DIR / "var")))
+# Data directory (SQLite database, collected static files). In a source checkout it is var/
+# beside pyproject.toml; an installed package uses ./var unless BRYGGA_VAR_DIR says otherwise.
+_default_var = BASE_DIR / "var" if (BASE_DIR / "pyproject.toml").exists() else Path.cwd() / "var"
+VAR_DIR = Path(environ.Env().str("BRYGGA_VAR_DIR", default=str(_default_var)))
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
