@@ -23,15 +23,24 @@ OTP_ACTORS = {"coordinator", "case_worker", "municipal_admin", "system_admin", "
 PASSWORD = "correct-horse-battery-9"
 
 # A small square inside Sundsvall's real boundary (near the city centre), WGS84 lon/lat.
-CENTRE_SQUARE = {"type": "Polygon", "coordinates": [[[17.29, 62.385], [17.32, 62.385],
-                                                      [17.32, 62.397], [17.29, 62.397],
-                                                      [17.29, 62.385]]]}
-NACKSTA_SQUARE = {"type": "Polygon", "coordinates": [[[17.24, 62.392], [17.27, 62.392],
-                                                      [17.27, 62.405], [17.24, 62.405],
-                                                      [17.24, 62.392]]]}
-TIMRA_SQUARE = {"type": "Polygon", "coordinates": [[[17.31, 62.48], [17.34, 62.48],
-                                                    [17.34, 62.495], [17.31, 62.495],
-                                                    [17.31, 62.48]]]}
+CENTRE_SQUARE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[17.29, 62.385], [17.32, 62.385], [17.32, 62.397], [17.29, 62.397], [17.29, 62.385]]
+    ],
+}
+NACKSTA_SQUARE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[17.24, 62.392], [17.27, 62.392], [17.27, 62.405], [17.24, 62.405], [17.24, 62.392]]
+    ],
+}
+TIMRA_SQUARE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[17.31, 62.48], [17.34, 62.48], [17.34, 62.495], [17.31, 62.495], [17.31, 62.48]]
+    ],
+}
 
 
 @lru_cache(maxsize=1)
@@ -49,11 +58,14 @@ def ensure_reference(codes=("2281", "2262")) -> None:
         if m["code"] not in codes or Municipality.objects.filter(code=m["code"]).exists():
             continue
         c = next(c for c in counties if c["code"] == m["county_code"])
-        county, _ = County.objects.get_or_create(code=c["code"], defaults={
-            "name": c["name"], "boundary": c["boundary"]})
+        county, _ = County.objects.get_or_create(
+            code=c["code"], defaults={"name": c["name"], "boundary": c["boundary"]}
+        )
         Municipality.objects.create(
-            county=county, population_year=2024,
-            **{k: v for k, v in m.items() if k not in ("county_code",)})
+            county=county,
+            population_year=2024,
+            **{k: v for k, v in m.items() if k not in ("county_code",)},
+        )
 
 
 @dataclass
@@ -72,9 +84,13 @@ class World:
 
 def make_user(username: str, *, superuser: bool = False, otp: bool = False):
     User = get_user_model()
-    user = User.objects.create_user(username=username, password=PASSWORD,
-                                    email=f"{username}@example.invalid",
-                                    is_superuser=superuser, is_staff=superuser)
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@example.invalid",
+        is_superuser=superuser,
+        is_staff=superuser,
+    )
     if otp:
         TOTPDevice.objects.create(user=user, name="test", confirmed=True)
     return user
@@ -86,48 +102,64 @@ def world(db) -> World:
 
 
 def build_world() -> World:
+    from brygga.audit.context import acting_as
     from brygga.core import services
     from brygga.core.models import Area, Forum, ForumKind, Membership, Organisation
-    from brygga.audit.context import acting_as
 
     ensure_reference()
-    w = World(sundsvall=Municipality.objects.get(code="2281"),
-              timra=Municipality.objects.get(code="2262"))
+    w = World(
+        sundsvall=Municipality.objects.get(code="2281"), timra=Municipality.objects.get(code="2262")
+    )
     with acting_as(label="test setup"):
         s = w.sundsvall
         o = w.orgs
-        o["kommun"] = Organisation.objects.create(municipality=s, name="Kommunledningen",
-                                                  kind="municipal_other")
-        o["police"] = Organisation.objects.create(municipality=s, name="LPO Medelpad",
-                                                  kind="police")
-        o["social"] = Organisation.objects.create(municipality=s, name="Socialtjänsten",
-                                                  kind="social_services")
-        o["field"] = Organisation.objects.create(municipality=s, name="Fältassistenterna",
-                                                 kind="field_work", parent=o["social"])
-        o["housing"] = Organisation.objects.create(municipality=s, name="Mitthem",
-                                                   kind="housing")
-        o["timra"] = Organisation.objects.create(municipality=w.timra, name="Timrå trygghet",
-                                                 kind="municipal_other")
+        o["kommun"] = Organisation.objects.create(
+            municipality=s, name="Kommunledningen", kind="municipal_other"
+        )
+        o["police"] = Organisation.objects.create(
+            municipality=s, name="LPO Medelpad", kind="police"
+        )
+        o["social"] = Organisation.objects.create(
+            municipality=s, name="Socialtjänsten", kind="social_services"
+        )
+        o["field"] = Organisation.objects.create(
+            municipality=s, name="Fältassistenterna", kind="field_work", parent=o["social"]
+        )
+        o["housing"] = Organisation.objects.create(municipality=s, name="Mitthem", kind="housing")
+        o["timra"] = Organisation.objects.create(
+            municipality=w.timra, name="Timrå trygghet", kind="municipal_other"
+        )
         from shapely.geometry import shape
 
-        for key, name, geom, muni in [("centrum", "Centrum", CENTRE_SQUARE, s),
-                                      ("nacksta", "Nacksta", NACKSTA_SQUARE, s),
-                                      ("timra", "Timrå centrum", TIMRA_SQUARE, w.timra)]:
+        for key, name, geom, muni in [
+            ("centrum", "Centrum", CENTRE_SQUARE, s),
+            ("nacksta", "Nacksta", NACKSTA_SQUARE, s),
+            ("timra", "Timrå centrum", TIMRA_SQUARE, w.timra),
+        ]:
             a = Area(municipality=muni, name=name, kind="district", geometry=geom)
             a.set_bounds_from(shape(geom))
             a.save()
             w.areas[key] = a
-        f = Forum.objects.create(municipality=s, name="Trygghetsgrupp Centrum",
-                                 kind=ForumKind.SAFETY_GROUP, convener=o["police"])
+        f = Forum.objects.create(
+            municipality=s,
+            name="Trygghetsgrupp Centrum",
+            kind=ForumKind.SAFETY_GROUP,
+            convener=o["police"],
+        )
         f.organisations.set([o["police"], o["field"], o["housing"]])
         f.areas.set([w.areas["centrum"]])
         w.forums["safety"] = f
-        sspf = Forum.objects.create(municipality=s, name="SSPF arbetsgrupp",
-                                    kind=ForumKind.SSPF_WORKING, convener=o["social"])
+        sspf = Forum.objects.create(
+            municipality=s,
+            name="SSPF arbetsgrupp",
+            kind=ForumKind.SSPF_WORKING,
+            convener=o["social"],
+        )
         sspf.organisations.set([o["social"], o["police"]])
         w.forums["sspf"] = sspf
-        w.forums["timra"] = Forum.objects.create(municipality=w.timra, name="BRÅ Timrå",
-                                                 kind=ForumKind.CRIME_PREVENTION_COUNCIL)
+        w.forums["timra"] = Forum.objects.create(
+            municipality=w.timra, name="BRÅ Timrå", kind=ForumKind.CRIME_PREVENTION_COUNCIL
+        )
 
         placement = {
             "viewer": ("kommun", Role.VIEWER),
@@ -141,8 +173,9 @@ def build_world() -> World:
         for actor, (org_key, role) in placement.items():
             user = make_user(actor, otp=actor in OTP_ACTORS)
             w.users[actor] = user
-            w.memberships[actor] = Membership.objects.create(user=user, organisation=o[org_key],
-                                                             role=role)
+            w.memberships[actor] = Membership.objects.create(
+                user=user, organisation=o[org_key], role=role
+            )
         w.users["system_admin"] = make_user("system_admin", superuser=True, otp=True)
     del services
     return w

@@ -15,8 +15,15 @@ from brygga.audit.models import AuditEvent
 from .conftest import ALL_ACTORS
 
 LOGIN = "login"  # 302 to the sign-in page
-MEMBERS = ["viewer", "reporter", "analyst", "coordinator", "case_worker", "municipal_admin",
-           "system_admin"]
+MEMBERS = [
+    "viewer",
+    "reporter",
+    "analyst",
+    "coordinator",
+    "case_worker",
+    "municipal_admin",
+    "system_admin",
+]
 MANAGERS = ["coordinator", "municipal_admin", "system_admin"]
 ADMINS = ["municipal_admin", "system_admin"]
 SIGNED_IN = [*MEMBERS, "outsider"]
@@ -40,18 +47,24 @@ def members_page():
 
 
 def manage_page():
-    return _m(s200=MANAGERS, s403=["viewer", "reporter", "analyst", "case_worker"],
-              s404=["outsider"])
+    return _m(
+        s200=MANAGERS, s403=["viewer", "reporter", "analyst", "case_worker"], s404=["outsider"]
+    )
 
 
 def admin_page():
-    return _m(s200=ADMINS, s403=["viewer", "reporter", "analyst", "case_worker", "coordinator"],
-              s404=["outsider"])
+    return _m(
+        s200=ADMINS,
+        s403=["viewer", "reporter", "analyst", "case_worker", "coordinator"],
+        s404=["outsider"],
+    )
 
 
 def sspf_forum_page(ok_status=200):
-    return _m(**{f"s{ok_status}": ["case_worker", *MANAGERS]},
-              s404=["viewer", "reporter", "analyst", "outsider"])
+    return _m(
+        **{f"s{ok_status}": ["case_worker", *MANAGERS]},
+        s404=["viewer", "reporter", "analyst", "outsider"],
+    )
 
 
 def api(default=200, anon=403, **kw):
@@ -63,14 +76,15 @@ def api(default=200, anon=403, **kw):
 
 
 EXPECTED: dict[str, dict] = {
-    "healthz": {a: 200 for a in ALL_ACTORS},
-    "set_language": {a: 302 for a in ALL_ACTORS},
+    "healthz": dict.fromkeys(ALL_ACTORS, 200),
+    "set_language": dict.fromkeys(ALL_ACTORS, 302),
     "account:login": _m(anon=200, s302=SIGNED_IN),
-    "account:logout": {a: 405 for a in ALL_ACTORS},
+    "account:logout": dict.fromkeys(ALL_ACTORS, 405),
     "account:otp_verify": _m(s302=SIGNED_IN),
-    "account:otp_setup": _m(s200=["viewer", "reporter", "analyst"],
-                            s302=["coordinator", "case_worker", "municipal_admin",
-                                  "system_admin", "outsider"]),
+    "account:otp_setup": _m(
+        s200=["viewer", "reporter", "analyst"],
+        s302=["coordinator", "case_worker", "municipal_admin", "system_admin", "outsider"],
+    ),
     "account:profile": _m(s200=SIGNED_IN),
     "account:password_change": _m(s200=SIGNED_IN),
     "core:home": _m(s302=SIGNED_IN),
@@ -94,8 +108,9 @@ EXPECTED: dict[str, dict] = {
     "core:member_list": manage_page(),
     "core:member_create": manage_page(),
     "core:user_detail": manage_page(),
-    "core:user_account": _m(s405=MANAGERS, s403=["viewer", "reporter", "analyst", "case_worker"],
-                            s404=["outsider"]),
+    "core:user_account": _m(
+        s405=MANAGERS, s403=["viewer", "reporter", "analyst", "case_worker"], s404=["outsider"]
+    ),
     "core:membership_delete": manage_page(),
     "core:security_policy": admin_page(),
     "audit:log": admin_page(),
@@ -182,8 +197,9 @@ def test_matrix_get(actor, matrix_world, client_for):
         else:
             ok = response.status_code == expected
         if not ok:
-            failures.append(f"{actor} GET {url} ({name}): {response.status_code}, "
-                            f"expected {expected}")
+            failures.append(
+                f"{actor} GET {url} ({name}): {response.status_code}, expected {expected}"
+            )
     assert not failures, "\n".join(failures)
 
 
@@ -202,8 +218,7 @@ def test_matrix_post_refused_where_get_is(actor, matrix_world, client_for):
         for method in ("post", "put", "patch", "delete") if name.startswith("api:") else ("post",):
             payload = {"name": "x", "kind": "other"}
             if name.startswith("api:"):
-                response = getattr(client, method)(url, payload,
-                                                   content_type="application/json")
+                response = getattr(client, method)(url, payload, content_type="application/json")
             else:
                 response = client.post(url, payload)
             ok = response.status_code in (302, 401, 403, 404, 405)

@@ -299,7 +299,10 @@ def kde_grid(
     # 'same' alignment: node (r, c) of the padded grid is conv[r + half, c + half]
     r0 = pad + half
     dens = conv[r0 : r0 + grid.ny, r0 : r0 + grid.nx]
-    dens = np.maximum(dens, 0.0) * 1e6  # per m² -> per km²; clip FFT round-off
+    # FFT round-off leaves values of order 1e-16 * peak where the density is
+    # exactly zero (beyond a quartic radius); zero them and negative noise.
+    peak = float(conv.max())
+    dens = np.where(dens > 1e-11 * peak, dens, 0.0) * 1e6  # per m² -> per km²
     return KDEResult(
         density=np.ascontiguousarray(dens),
         grid=grid,

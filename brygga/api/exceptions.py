@@ -7,7 +7,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 def exception_handler(exc, context):
     """DRF's handler, plus Django ValidationErrors from services as field-keyed 400 JSON."""
     if isinstance(exc, DjangoValidationError):
-        data = exc.message_dict if hasattr(exc, "error_dict") else {
-            "non_field_errors": exc.messages}
+        data = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

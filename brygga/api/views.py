@@ -27,17 +27,24 @@ def _endpoints(schema: dict) -> list[dict]:
             op = item.get(method)
             if not op:
                 continue
-            out.append({
-                "method": method.upper(), "path": path,
-                "tag": (op.get("tags") or ["api"])[0],
-                "summary": op.get("summary") or (op.get("description") or "").split("\n")[0],
-                "parameters": [
-                    {"name": p["name"], "in": p["in"], "required": p.get("required", False),
-                     "description": p.get("description", "")}
-                    for p in op.get("parameters", [])
-                ],
-                "responses": sorted(op.get("responses", {})),
-            })
+            out.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "tag": (op.get("tags") or ["api"])[0],
+                    "summary": op.get("summary") or (op.get("description") or "").split("\n")[0],
+                    "parameters": [
+                        {
+                            "name": p["name"],
+                            "in": p["in"],
+                            "required": p.get("required", False),
+                            "description": p.get("description", ""),
+                        }
+                        for p in op.get("parameters", [])
+                    ],
+                    "responses": sorted(op.get("responses", {})),
+                }
+            )
     return out
 
 
@@ -47,6 +54,11 @@ def _endpoints(schema: dict) -> list[dict]:
 @renderer_classes([TemplateHTMLRenderer])
 def api_docs(request):
     schema = _schema()
-    return render(request._request, "api/docs.html", {
-        "info": schema.get("info", {}), "endpoints": _endpoints(schema),
-    })
+    return render(
+        request._request,
+        "api/docs.html",
+        {
+            "info": schema.get("info", {}),
+            "endpoints": _endpoints(schema),
+        },
+    )

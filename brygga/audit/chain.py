@@ -29,15 +29,24 @@ def verify_chain(*, batch_size: int = 5000, progress=None) -> VerifyResult:
         for row in rows:
             if row.seq != expected_seq:
                 if row.seq > expected_seq:
-                    return VerifyResult(False, checked, expected_seq,
-                                        f"row {expected_seq} is missing (next row is {row.seq})")
+                    return VerifyResult(
+                        False,
+                        checked,
+                        expected_seq,
+                        f"row {expected_seq} is missing (next row is {row.seq})",
+                    )
                 return VerifyResult(False, checked, row.seq, "sequence out of order")
             if row.prev_hash != prev_hash:
-                return VerifyResult(False, checked, row.seq,
-                                    "link to the previous row is broken (inserted or reordered)")
+                return VerifyResult(
+                    False,
+                    checked,
+                    row.seq,
+                    "link to the previous row is broken (inserted or reordered)",
+                )
             if row.compute_hash() != row.hash:
-                return VerifyResult(False, checked, row.seq,
-                                    "content does not match its hash (edited)")
+                return VerifyResult(
+                    False, checked, row.seq, "content does not match its hash (edited)"
+                )
             prev_hash = row.hash
             expected_seq += 1
             checked += 1
@@ -48,8 +57,16 @@ def verify_chain(*, batch_size: int = 5000, progress=None) -> VerifyResult:
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if head_seq != checked or head_hash != prev_hash:
         if head_seq > checked:
-            return VerifyResult(False, checked, checked + 1,
-                                f"rows {checked + 1}–{head_seq} were removed from the end")
-        return VerifyResult(False, checked, head_seq + 1 if head_seq < checked else checked,
-                            "rows were appended outside Brygga (chain head does not match)")
+            return VerifyResult(
+                False,
+                checked,
+                checked + 1,
+                f"rows {checked + 1}–{head_seq} were removed from the end",
+            )
+        return VerifyResult(
+            False,
+            checked,
+            head_seq + 1 if head_seq < checked else checked,
+            "rows were appended outside Brygga (chain head does not match)",
+        )
     return VerifyResult(True, checked)

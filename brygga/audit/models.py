@@ -92,9 +92,7 @@ class AuditEvent(models.Model):
         created = self.created_at
         payload = {
             "seq": int(self.seq),
-            "created_at": created.astimezone(UTC).isoformat(
-                timespec="microseconds"
-            ),
+            "created_at": created.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor_id": self.actor_id,
             "actor_label": self.actor_label,
             "municipality_id": self.municipality_id,
@@ -108,8 +106,9 @@ class AuditEvent(models.Model):
             "request_id": self.request_id,
             "prev_hash": self.prev_hash,
         }
-        return json.dumps(payload, sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False).encode("utf-8")
+        return json.dumps(
+            payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
@@ -124,3 +123,6 @@ class ChainHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"

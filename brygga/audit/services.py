@@ -50,8 +50,9 @@ def record(
             created_at=timezone.now(),
             actor_id=actor.user_id if actor else None,
             actor_label=(actor.label if actor else "system")[:150],
-            municipality_id=(municipality_id if municipality_id is not None
-                             else _municipality_of(subject)),
+            municipality_id=(
+                municipality_id if municipality_id is not None else _municipality_of(subject)
+            ),
             kind=kind,
             event_type=event_type[:80],
             object_type=object_type or _object_type(subject),
@@ -69,7 +70,9 @@ def record(
     return event
 
 
-def log_access(user, subject: models.Model, purpose: str, *, fields: tuple[str, ...] = ()) -> AuditEvent:
+def log_access(
+    user, subject: models.Model, purpose: str, *, fields: tuple[str, ...] = ()
+) -> AuditEvent:
     """Record that ``user`` read personal data in ``subject`` and why.
 
     Later modules call this for every read of personal data, in the same transaction as the
@@ -87,8 +90,20 @@ def log_access(user, subject: models.Model, purpose: str, *, fields: tuple[str, 
     )
 
 
-def log_action(*, event_type: str, subject: models.Model | None = None, details: dict | None = None,
-               actor: Actor | None = None, municipality_id: int | None = None) -> AuditEvent:
+def log_action(
+    *,
+    event_type: str,
+    subject: models.Model | None = None,
+    details: dict | None = None,
+    actor: Actor | None = None,
+    municipality_id: int | None = None,
+) -> AuditEvent:
     """A domain event ("lägesbild published", "consent given") with its details."""
-    return record(kind=EventKind.ACTION, subject=subject, event_type=event_type,
-                  changes=details or {}, actor=actor, municipality_id=municipality_id)
+    return record(
+        kind=EventKind.ACTION,
+        subject=subject,
+        event_type=event_type,
+        changes=details or {},
+        actor=actor,
+        municipality_id=municipality_id,
+    )

@@ -16,8 +16,7 @@ def _logged_in(sender, request, user, **kwargs):
 @receiver(user_logged_out, dispatch_uid="brygga-audit-logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        record(kind=EventKind.LOGOUT, subject=user, event_type="logout",
-               actor=actor_for_user(user))
+        record(kind=EventKind.LOGOUT, subject=user, event_type="logout", actor=actor_for_user(user))
 
 
 @receiver(user_login_failed, dispatch_uid="brygga-audit-login-failed")
@@ -27,5 +26,10 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     from .context import Actor
 
     username = str(credentials.get("username", ""))[:150]
-    record(kind=EventKind.LOGIN_FAILED, event_type="login_failed",
-           actor=Actor(None, "anonymous"), object_type="auth.user", object_repr=username)
+    record(
+        kind=EventKind.LOGIN_FAILED,
+        event_type="login_failed",
+        actor=Actor(None, "anonymous"),
+        object_type="auth.user",
+        object_repr=username,
+    )

@@ -58,8 +58,11 @@ def _post_delete(sender, instance, **kwargs):
     from .services import record
 
     before = snapshot(instance, _tracked[sender])
-    record(kind=EventKind.DELETE, subject=instance,
-           changes={k: [v, None] for k, v in before.items() if v not in (None, "")})
+    record(
+        kind=EventKind.DELETE,
+        subject=instance,
+        changes={k: [v, None] for k, v in before.items() if v not in (None, "")},
+    )
 
 
 def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
@@ -73,8 +76,7 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
         (f.name for f in instance._meta.many_to_many if f.remote_field.through is sender), "m2m"
     )
     verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
-    record(kind=EventKind.UPDATE, subject=instance,
-           changes={field: {verb: sorted(pk_set or [])}})
+    record(kind=EventKind.UPDATE, subject=instance, changes={field: {verb: sorted(pk_set or [])}})
 
 
 def track_model(model: type[models.Model], exclude: tuple[str, ...] = ()) -> None:
@@ -86,8 +88,9 @@ def track_model(model: type[models.Model], exclude: tuple[str, ...] = ()) -> Non
     post_save.connect(_post_save, sender=model, dispatch_uid=uid + "-post")
     post_delete.connect(_post_delete, sender=model, dispatch_uid=uid + "-del")
     for m2m in model._meta.many_to_many:
-        m2m_changed.connect(_m2m_changed, sender=m2m.remote_field.through,
-                            dispatch_uid=f"{uid}-m2m-{m2m.name}")
+        m2m_changed.connect(
+            _m2m_changed, sender=m2m.remote_field.through, dispatch_uid=f"{uid}-m2m-{m2m.name}"
+        )
 
 
 def track_app_models(app_config, exclude: dict[str, tuple[str, ...]] | None = None) -> None:

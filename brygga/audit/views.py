@@ -25,11 +25,19 @@ def audit_log(request, code: str):
 
     members = Membership.objects.filter(municipality=municipality).values("user_id")
     qs = AuditEvent.objects.visible_to(request.user).filter(
-        Q(municipality_id=municipality.pk) | Q(municipality_id__isnull=True, actor_id__in=members))
+        Q(municipality_id=municipality.pk) | Q(municipality_id__isnull=True, actor_id__in=members)
+    )
     kind = request.GET.get("typ", "")
     if kind in EventKind.values:
         qs = qs.filter(kind=kind)
     page = Paginator(qs.order_by("-seq"), 50).get_page(request.GET.get("sida"))
-    return render(request, "audit/log.html", {
-        "municipality": municipality, "page": page, "kind": kind, "kinds": EventKind.choices,
-    })
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "municipality": municipality,
+            "page": page,
+            "kind": kind,
+            "kinds": EventKind.choices,
+        },
+    )

@@ -166,8 +166,9 @@ def _ability_for(action: str) -> str:
     return {VIEW: "view", CHANGE: "manage", ADMINISTER: "administer"}.get(action, "")
 
 
-def _by_municipality(resolver: AccessResolver, qs: QuerySet, action: str,
-                     field_name: str = "municipality_id") -> QuerySet:
+def _by_municipality(
+    resolver: AccessResolver, qs: QuerySet, action: str, field_name: str = "municipality_id"
+) -> QuerySet:
     ability = _ability_for(action)
     if not ability:
         return qs.none()
@@ -255,10 +256,7 @@ def resolver_for(user) -> AccessResolver:
     cached = getattr(user, "_brygga_resolver", None)
     if cached is None:
         cached = AccessResolver(user=user)
-        try:
-            user._brygga_resolver = cached
-        except AttributeError:  # pragma: no cover - AnonymousUser allows attributes
-            pass
+        user._brygga_resolver = cached
     return cached
 
 
@@ -275,8 +273,9 @@ def _register_audit_rule() -> None:
         # Rows without a municipality (sign-ins, account changes) belong to the user who acted:
         # visible to the administrators of a municipality where that user has a role.
         members = Membership.objects.filter(municipality_id__in=audited).values("user_id")
-        return qs.filter(Q(municipality_id__in=audited)
-                         | Q(municipality_id__isnull=True, actor_id__in=members))
+        return qs.filter(
+            Q(municipality_id__in=audited) | Q(municipality_id__isnull=True, actor_id__in=members)
+        )
 
 
 _register_audit_rule()

@@ -7,6 +7,7 @@ Every queryset is narrowed through the resolver: ``visible_to(user, "view")`` fo
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -36,8 +37,14 @@ class GeoJSONRenderer(JSONRenderer):
         for row in rows:
             props = {k: v for k, v in row.items() if k not in ("geometry", "boundary")}
             geom = row.get("geometry") or row.get("boundary")
-            features.append({"type": "Feature", "id": row.get("id") or row.get("code"),
-                             "geometry": geom, "properties": props})
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": row.get("id") or row.get("code"),
+                    "geometry": geom,
+                    "properties": props,
+                }
+            )
         fc = {"type": "FeatureCollection", "features": features}
         if isinstance(data, dict) and "count" in data:
             fc["count"] = data["count"]
@@ -58,11 +65,18 @@ class MunicipalityRefField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str) or len(data) != 4 or not data.isdigit():
             raise ValidationError(
-                f"Okänd kommunkod: {str(data)[:20]!r}. En kommunkod har fyra siffror, t.ex. 2281.")
+                _(
+                    "Unknown municipality code %(code)r: a municipality code has four digits, e.g. 2281."
+                )
+                % {"code": str(data)[:20]}
+            )
         try:
             return self.get_queryset().get(code=data)
         except Municipality.DoesNotExist:
-            raise ValidationError(f"Okänd kommunkod eller kommun utan behörighet: {data}.") from None
+            raise ValidationError(
+                _("Unknown municipality code, or a municipality you have no role in: %(code)s.")
+                % {"code": data}
+            ) from None
 
 
 class CountySerializer(serializers.ModelSerializer):
@@ -76,8 +90,16 @@ class MunicipalitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Municipality
-        fields = ["code", "name", "county", "population", "population_year", "centre_lon",
-                  "centre_lat", "boundary"]
+        fields = [
+            "code",
+            "name",
+            "county",
+            "population",
+            "population_year",
+            "centre_lon",
+            "centre_lat",
+            "boundary",
+        ]
 
 
 class PoliceAreaSerializer(serializers.ModelSerializer):
@@ -90,30 +112,48 @@ class PoliceAreaSerializer(serializers.ModelSerializer):
 
 class OrganisationSerializer(serializers.ModelSerializer):
     municipality = MunicipalityRefField()
-    parent = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(),
-                                                allow_null=True, required=False)
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), allow_null=True, required=False
+    )
 
     class Meta:
         model = Organisation
-        fields = ["id", "municipality", "name", "kind", "parent", "description",
-                  "contact_email", "is_active"]
+        fields = [
+            "id",
+            "municipality",
+            "name",
+            "kind",
+            "parent",
+            "description",
+            "contact_email",
+            "is_active",
+        ]
 
     def validate_parent(self, value):
         request = self.context["request"]
         if value is not None and not resolver_for(request.user).can(VIEW, value):
-            raise ValidationError("Okänd organisation.")
+            raise ValidationError(_("Unknown organisation."))
         return value
 
 
 class AreaSerializer(serializers.ModelSerializer):
     municipality = MunicipalityRefField()
     geometry = serializers.JSONField(
-        help_text="GeoJSON Polygon or MultiPolygon, WGS84 [longitude, latitude].")
+        help_text="GeoJSON Polygon or MultiPolygon, WGS84 [longitude, latitude]."
+    )
 
     class Meta:
         model = Area
-        fields = ["id", "municipality", "name", "kind", "official_code", "description",
-                  "is_demo_geometry", "geometry"]
+        fields = [
+            "id",
+            "municipality",
+            "name",
+            "kind",
+            "official_code",
+            "description",
+            "is_demo_geometry",
+            "geometry",
+        ]
         read_only_fields = ["is_demo_geometry"]
 
     def validate(self, attrs):
@@ -129,16 +169,28 @@ class AreaSerializer(serializers.ModelSerializer):
 class ForumSerializer(serializers.ModelSerializer):
     municipality = MunicipalityRefField()
     organisations = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(), many=True, required=False)
-    areas = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all(), many=True,
-                                               required=False)
-    convener = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(),
-                                                  allow_null=True, required=False)
+        queryset=Organisation.objects.all(), many=True, required=False
+    )
+    areas = serializers.PrimaryKeyRelatedField(
+        queryset=Area.objects.all(), many=True, required=False
+    )
+    convener = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), allow_null=True, required=False
+    )
 
     class Meta:
         model = Forum
-        fields = ["id", "municipality", "name", "kind", "description", "convener",
-                  "organisations", "areas", "is_active"]
+        fields = [
+            "id",
+            "municipality",
+            "name",
+            "kind",
+            "description",
+            "convener",
+            "organisations",
+            "areas",
+            "is_active",
+        ]
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -150,8 +202,9 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "municipality", "username", "organisation", "role"]
 
 
-MUNICIPALITY_PARAM = OpenApiParameter("municipality", OpenApiTypes.STR,
-                                      description="Kommunkod, e.g. 2281")
+MUNICIPALITY_PARAM = OpenApiParameter(
+    "municipality", OpenApiTypes.STR, description="Kommunkod, e.g. 2281"
+)
 
 
 class RestrictedViewSetMixin:
@@ -169,7 +222,7 @@ class RestrictedViewSetMixin:
 
     def _check_create(self, municipality):
         if not resolver_for(self.request.user).can_create_in(self.model, municipality):
-            raise PermissionDenied("Din roll får inte lägga till detta i kommunen.")
+            raise PermissionDenied(_("Your role may not add this in the municipality."))
 
 
 @extend_schema_view(list=extend_schema(parameters=[]))
@@ -199,31 +252,55 @@ class OrganisationViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         d = serializer.validated_data
         self._check_create(d["municipality"])
         serializer.instance = services.organisation_save(
-            actor=self.request.user, municipality=d["municipality"], name=d["name"],
-            kind=d["kind"], parent=d.get("parent"), description=d.get("description", ""),
-            contact_email=d.get("contact_email", ""), is_active=d.get("is_active", True))
+            actor=self.request.user,
+            municipality=d["municipality"],
+            name=d["name"],
+            kind=d["kind"],
+            parent=d.get("parent"),
+            description=d.get("description", ""),
+            contact_email=d.get("contact_email", ""),
+            is_active=d.get("is_active", True),
+        )
 
     def perform_update(self, serializer):
         inst = serializer.instance
-        d = {**{f: getattr(inst, f) for f in ("name", "kind", "parent", "description",
-                                              "contact_email", "is_active")},
-             **serializer.validated_data}
+        d = {
+            **{
+                f: getattr(inst, f)
+                for f in ("name", "kind", "parent", "description", "contact_email", "is_active")
+            },
+            **serializer.validated_data,
+        }
         if d.get("municipality", inst.municipality) != inst.municipality:
-            raise ValidationError({"municipality": ["Kommunen kan inte ändras."]})
+            raise ValidationError({"municipality": [_("The municipality cannot be changed.")]})
         serializer.instance = services.organisation_save(
-            actor=self.request.user, municipality=inst.municipality, instance=inst,
-            name=d["name"], kind=d["kind"], parent=d["parent"], description=d["description"],
-            contact_email=d["contact_email"], is_active=d["is_active"])
+            actor=self.request.user,
+            municipality=inst.municipality,
+            instance=inst,
+            name=d["name"],
+            kind=d["kind"],
+            parent=d["parent"],
+            description=d["description"],
+            contact_email=d["contact_email"],
+            is_active=d["is_active"],
+        )
 
     def perform_destroy(self, instance):
         services.organisation_delete(actor=self.request.user, organisation=instance)
 
 
-@extend_schema_view(list=extend_schema(parameters=[
-    MUNICIPALITY_PARAM,
-    OpenApiParameter("point", OpenApiTypes.STR,
-                     description="Only areas containing this WGS84 point, as 'lon,lat'."),
-]))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            MUNICIPALITY_PARAM,
+            OpenApiParameter(
+                "point",
+                OpenApiTypes.STR,
+                description="Only areas containing this WGS84 point, as 'lon,lat'.",
+            ),
+        ]
+    )
+)
 class AreaViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Areas; ``?format=geojson`` answers a GeoJSON FeatureCollection."""
 
@@ -239,12 +316,16 @@ class AreaViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
             try:
                 lon, lat = (float(v) for v in point.split(","))
             except ValueError:
-                raise ValidationError({"point": ["Ange punkten som 'longitud,latitud', "
-                                                 "t.ex. 17.3069,62.3908."]}) from None
+                raise ValidationError(
+                    {"point": [_("Give the point as 'longitude,latitude', e.g. 17.3069,62.3908.")]}
+                ) from None
             from .geo import areas_containing
 
-            hits = areas_containing(qs.filter(min_lon__lte=lon, max_lon__gte=lon,
-                                              min_lat__lte=lat, max_lat__gte=lat), lon, lat)
+            hits = areas_containing(
+                qs.filter(min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat),
+                lon,
+                lat,
+            )
             qs = qs.filter(pk__in=[a.pk for a in hits])
         return qs
 
@@ -254,19 +335,31 @@ class AreaViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         if instance is None:
             self._check_create(municipality)
         elif d.get("municipality", municipality) != municipality:
-            raise ValidationError({"municipality": ["Kommunen kan inte ändras."]})
-        cur = {f: getattr(instance, f) for f in ("name", "kind", "official_code", "description",
-                                                 "geometry")} if instance else {}
+            raise ValidationError({"municipality": [_("The municipality cannot be changed.")]})
+        cur = (
+            {
+                f: getattr(instance, f)
+                for f in ("name", "kind", "official_code", "description", "geometry")
+            }
+            if instance
+            else {}
+        )
         d = {**cur, **d}
         try:
             serializer.instance = services.area_save(
-                actor=self.request.user, municipality=municipality, instance=instance,
-                name=d["name"], kind=d.get("kind", "district"),
-                official_code=d.get("official_code", ""), description=d.get("description", ""),
-                geometry=d["geometry"])
+                actor=self.request.user,
+                municipality=municipality,
+                instance=instance,
+                name=d["name"],
+                kind=d.get("kind", "district"),
+                official_code=d.get("official_code", ""),
+                description=d.get("description", ""),
+                geometry=d["geometry"],
+            )
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict")
-                                  else exc.messages) from None
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from None
 
     def perform_create(self, serializer):
         self._save(serializer)
@@ -295,19 +388,31 @@ class ForumViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         resolver = resolver_for(self.request.user)
         for org in [*d.get("organisations", []), d.get("convener")]:
             if org is not None and not resolver.can(VIEW, org):
-                raise ValidationError({"organisations": ["Okänd organisation."]})
+                raise ValidationError({"organisations": [_("Unknown organisation.")]})
         cur = {}
         if instance:
-            cur = {"name": instance.name, "kind": instance.kind,
-                   "description": instance.description, "convener": instance.convener,
-                   "organisations": list(instance.organisations.all()),
-                   "areas": list(instance.areas.all()), "is_active": instance.is_active}
+            cur = {
+                "name": instance.name,
+                "kind": instance.kind,
+                "description": instance.description,
+                "convener": instance.convener,
+                "organisations": list(instance.organisations.all()),
+                "areas": list(instance.areas.all()),
+                "is_active": instance.is_active,
+            }
         d = {**cur, **d}
         serializer.instance = services.forum_save(
-            actor=self.request.user, municipality=municipality, instance=instance,
-            name=d["name"], kind=d["kind"], description=d.get("description", ""),
-            organisations=d.get("organisations", []), areas=d.get("areas", []),
-            convener=d.get("convener"), is_active=d.get("is_active", True))
+            actor=self.request.user,
+            municipality=municipality,
+            instance=instance,
+            name=d["name"],
+            kind=d["kind"],
+            description=d.get("description", ""),
+            organisations=d.get("organisations", []),
+            areas=d.get("areas", []),
+            convener=d.get("convener"),
+            is_active=d.get("is_active", True),
+        )
 
     def perform_create(self, serializer):
         self._save(serializer)
@@ -320,8 +425,12 @@ class ForumViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[MUNICIPALITY_PARAM]))
-class MembershipViewSet(RestrictedViewSetMixin, mixins.ListModelMixin,
-                        mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MembershipViewSet(
+    RestrictedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Roles: who holds which role in which organisation (read-only; managed in the UI)."""
 
     model = Membership

@@ -20,7 +20,7 @@ from shapely.geometry import MultiPoint, Point
 
 from brygga.audit.context import acting_as
 
-from .geo import as_geojson, boundary_sweref, sweref_to_wgs84, to_sweref, wgs84_to_sweref
+from .geo import as_geojson, boundary_sweref, sweref_to_wgs84, wgs84_to_sweref
 from .models import (
     Area,
     AreaKind,
@@ -57,36 +57,63 @@ AREAS = [
 
 # (name, kind, parent name or None, description)
 ORGANISATIONS = [
-    ("Kommunledningskontoret – trygghet och säkerhet", OrganisationKind.MUNICIPAL_OTHER, None,
-     "Brottsförebyggande samordning för kommunen."),
+    (
+        "Kommunledningskontoret – trygghet och säkerhet",
+        OrganisationKind.MUNICIPAL_OTHER,
+        None,
+        "Brottsförebyggande samordning för kommunen.",
+    ),
     ("Kommunstyrelsen", OrganisationKind.MUNICIPAL_OTHER, None, "Politisk ledning."),
-    ("Lokalpolisområde Medelpad", OrganisationKind.POLICE, None,
-     "Kommunpoliser, ungdomsutredare och områdespoliser."),
+    (
+        "Lokalpolisområde Medelpad",
+        OrganisationKind.POLICE,
+        None,
+        "Kommunpoliser, ungdomsutredare och områdespoliser.",
+    ),
     ("Socialtjänsten", OrganisationKind.SOCIAL_SERVICES, None, ""),
-    ("Socialtjänstens områdesteam", OrganisationKind.SOCIAL_SERVICES, "Socialtjänsten",
-     "Områdesteam i prioriterade områden, med polisens ungdomsutredare knutna till sig."),
-    ("Fältassistenterna", OrganisationKind.FIELD_WORK, "Socialtjänsten",
-     "Uppsökande arbete kvällar och helger, samarbete med skolorna."),
+    (
+        "Socialtjänstens områdesteam",
+        OrganisationKind.SOCIAL_SERVICES,
+        "Socialtjänsten",
+        "Områdesteam i prioriterade områden, med polisens ungdomsutredare knutna till sig.",
+    ),
+    (
+        "Fältassistenterna",
+        OrganisationKind.FIELD_WORK,
+        "Socialtjänsten",
+        "Uppsökande arbete kvällar och helger, samarbete med skolorna.",
+    ),
     ("Barn- och utbildningsförvaltningen", OrganisationKind.SCHOOL, None, ""),
     ("Nackstaskolan", OrganisationKind.SCHOOL, "Barn- och utbildningsförvaltningen", ""),
     ("Skönsbergsskolan", OrganisationKind.SCHOOL, "Barn- och utbildningsförvaltningen", ""),
-    ("Vindens friskola (demo)", OrganisationKind.INDEPENDENT_SCHOOL, None,
-     "Fiktiv fristående skola för demonstration."),
+    (
+        "Vindens friskola (demo)",
+        OrganisationKind.INDEPENDENT_SCHOOL,
+        None,
+        "Fiktiv fristående skola för demonstration.",
+    ),
     ("Kultur och fritid", OrganisationKind.LEISURE, None, "Fritidsgårdar och öppen verksamhet."),
     ("Samhällsbyggnad", OrganisationKind.URBAN_DEVELOPMENT, None, "Belysning, park, gata."),
     ("Svenska kyrkan Sundsvall", OrganisationKind.FAITH, None, "Nattvandringar och samtal."),
     ("Mitthem", OrganisationKind.HOUSING, None, "Kommunalt bostadsbolag."),
-    ("Stadsutveckling i Sundsvall AB", OrganisationKind.BUSINESS, None,
-     "Fastighetsägare och handel i centrum i samverkan."),
-    ("Trygghetsbolaget Norr (demo)", OrganisationKind.SECURITY, None,
-     "Fiktivt bevakningsföretag för demonstration."),
+    (
+        "Stadsutveckling i Sundsvall AB",
+        OrganisationKind.BUSINESS,
+        None,
+        "Fastighetsägare och handel i centrum i samverkan.",
+    ),
+    (
+        "Trygghetsbolaget Norr (demo)",
+        OrganisationKind.SECURITY,
+        None,
+        "Fiktivt bevakningsföretag för demonstration.",
+    ),
     ("GIF Sundsvall", OrganisationKind.CLUB, None, "Idrottsförening."),
     ("Räddningstjänsten Medelpad", OrganisationKind.RESCUE, None, ""),
     ("Region Västernorrland", OrganisationKind.REGION, None, "Hälso- och sjukvård."),
 ]
 
-URBAN = {"Centrum", "Haga", "Skönsberg", "Nacksta", "Bredsand", "Granloholm", "Bosvedjan",
-         "Sidsjö"}
+URBAN = {"Centrum", "Haga", "Skönsberg", "Nacksta", "Bredsand", "Granloholm", "Bosvedjan", "Sidsjö"}
 
 
 @dataclass(frozen=True)
@@ -102,20 +129,41 @@ class DemoUser:
 
 USERS = [
     DemoUser("admin", "Systemadministratör", "(demo)", None, None, superuser=True),
-    DemoUser("kommunadmin", "Kim", "Kommunadmin (demo)",
-             "Kommunledningskontoret – trygghet och säkerhet", Role.MUNICIPAL_ADMIN),
-    DemoUser("samordnare", "Sam", "Samordnare (demo)",
-             "Kommunledningskontoret – trygghet och säkerhet", Role.COORDINATOR),
-    DemoUser("kommunpolis", "Kim", "Kommunpolis (demo)", "Lokalpolisområde Medelpad",
-             Role.COORDINATOR),
-    DemoUser("analytiker", "Alex", "Analytiker (demo)", "Lokalpolisområde Medelpad",
-             Role.ANALYST),
+    DemoUser(
+        "kommunadmin",
+        "Kim",
+        "Kommunadmin (demo)",
+        "Kommunledningskontoret – trygghet och säkerhet",
+        Role.MUNICIPAL_ADMIN,
+    ),
+    DemoUser(
+        "samordnare",
+        "Sam",
+        "Samordnare (demo)",
+        "Kommunledningskontoret – trygghet och säkerhet",
+        Role.COORDINATOR,
+    ),
+    DemoUser(
+        "kommunpolis", "Kim", "Kommunpolis (demo)", "Lokalpolisområde Medelpad", Role.COORDINATOR
+    ),
+    DemoUser("analytiker", "Alex", "Analytiker (demo)", "Lokalpolisområde Medelpad", Role.ANALYST),
     DemoUser("rapportor", "Robin", "Rapportör (demo)", "Fältassistenterna", Role.REPORTER),
-    DemoUser("handlaggare", "Hanna", "Handläggare (demo)", "Socialtjänstens områdesteam",
-             Role.CASE_WORKER),
+    DemoUser(
+        "handlaggare",
+        "Hanna",
+        "Handläggare (demo)",
+        "Socialtjänstens områdesteam",
+        Role.CASE_WORKER,
+    ),
     DemoUser("lasare", "Lo", "Läsare (demo)", "Kommunstyrelsen", Role.VIEWER),
-    DemoUser("timra", "Tove", "Timrå-samordnare (demo)", "Timrå kommun – trygghet",
-             Role.COORDINATOR, municipality="2262"),
+    DemoUser(
+        "timra",
+        "Tove",
+        "Timrå-samordnare (demo)",
+        "Timrå kommun – trygghet",
+        Role.COORDINATOR,
+        municipality="2262",
+    ),
 ]
 
 
@@ -131,8 +179,7 @@ def demo_area_geometries(municipality: Municipality) -> dict[str, object]:
         shape_m = shape_m.intersection(cell)
         if shape_m.geom_type == "MultiPolygon":  # keep the part around the centre
             shape_m = max(shape_m.geoms, key=lambda g: g.area)
-        out[name] = shapely.set_precision(
-            shapely.transform(shape_m, _to_wgs84_array), 1e-6)
+        out[name] = shapely.set_precision(shapely.transform(shape_m, _to_wgs84_array), 1e-6)
     return out
 
 
@@ -154,63 +201,114 @@ def load_demo() -> dict:
         sundsvall = Municipality.objects.get(code=DEMO_CODE)
         timra = Municipality.objects.get(code="2262")
         lpo, _ = PoliceArea.objects.get_or_create(
-            name="Lokalpolisområde Medelpad", defaults={"police_region": "Polisregion Nord"})
+            name="Lokalpolisområde Medelpad", defaults={"police_region": "Polisregion Nord"}
+        )
         lpo.municipalities.add(*Municipality.objects.filter(code__in=["2281", "2262", "2260"]))
 
         orgs: dict[str, Organisation] = {}
         for name, kind, parent, desc in ORGANISATIONS:
             org, _ = Organisation.objects.update_or_create(
-                municipality=sundsvall, name=name,
-                defaults={"kind": kind, "parent": orgs.get(parent) if parent else None,
-                          "description": desc, "is_active": True})
+                municipality=sundsvall,
+                name=name,
+                defaults={
+                    "kind": kind,
+                    "parent": orgs.get(parent) if parent else None,
+                    "description": desc,
+                    "is_active": True,
+                },
+            )
             orgs[name] = org
         timra_org, _ = Organisation.objects.update_or_create(
-            municipality=timra, name="Timrå kommun – trygghet",
-            defaults={"kind": OrganisationKind.MUNICIPAL_OTHER, "is_active": True})
+            municipality=timra,
+            name="Timrå kommun – trygghet",
+            defaults={"kind": OrganisationKind.MUNICIPAL_OTHER, "is_active": True},
+        )
         orgs[timra_org.name] = timra_org
 
         areas: dict[str, Area] = {}
         for name, geom in demo_area_geometries(sundsvall).items():
-            area = Area.objects.filter(municipality=sundsvall, kind=AreaKind.DISTRICT,
-                                       name=name).first() or Area(
-                municipality=sundsvall, kind=AreaKind.DISTRICT, name=name)
+            area = Area.objects.filter(
+                municipality=sundsvall, kind=AreaKind.DISTRICT, name=name
+            ).first() or Area(municipality=sundsvall, kind=AreaKind.DISTRICT, name=name)
             geojson = as_geojson(geom)
             if area.geometry != geojson or not area.is_demo_geometry:
                 area.geometry = geojson
                 area.is_demo_geometry = True
-                area.description = ("Ungefärlig avgränsning för demonstration, "
-                                    "inte en officiell gräns.")
+                area.description = (
+                    "Ungefärlig avgränsning för demonstration, inte en officiell gräns."
+                )
                 area.set_bounds_from(geom)
                 area.save()
             areas[name] = area
 
         o = orgs
-        core_members = [o["Lokalpolisområde Medelpad"], o["Socialtjänstens områdesteam"],
-                        o["Fältassistenterna"], o["Kultur och fritid"]]
+        core_members = [
+            o["Lokalpolisområde Medelpad"],
+            o["Socialtjänstens områdesteam"],
+            o["Fältassistenterna"],
+            o["Kultur och fritid"],
+        ]
         forums = [
-            ("Folkhälsorådet", ForumKind.STRATEGIC_COUNCIL,
-             "Strategisk styrgrupp för folkhälsa och brottsförebyggande arbete.",
-             "Kommunledningskontoret – trygghet och säkerhet",
-             ["Kommunledningskontoret – trygghet och säkerhet", "Kommunstyrelsen",
-              "Lokalpolisområde Medelpad", "Socialtjänsten", "Barn- och utbildningsförvaltningen",
-              "Region Västernorrland"], list(areas)),
-            ("Brottsförebyggande rådet (BRÅ)", ForumKind.CRIME_PREVENTION_COUNCIL,
-             "Operativt brottsförebyggande råd.",
-             "Kommunledningskontoret – trygghet och säkerhet",
-             ["Kommunledningskontoret – trygghet och säkerhet", "Lokalpolisområde Medelpad",
-              "Socialtjänsten", "Barn- och utbildningsförvaltningen", "Kultur och fritid",
-              "Samhällsbyggnad", "Mitthem", "Stadsutveckling i Sundsvall AB",
-              "Räddningstjänsten Medelpad"], list(areas)),
-            ("SSPF styrgrupp", ForumKind.SSPF_STEERING,
-             "Skola, socialtjänst, polis och fritid: styrning av SSPF-arbetet.",
-             "Socialtjänsten",
-             ["Socialtjänsten", "Barn- och utbildningsförvaltningen",
-              "Lokalpolisområde Medelpad", "Kultur och fritid"], []),
-            ("SSPF arbetsgrupp Nacksta–Skönsberg", ForumKind.SSPF_WORKING,
-             "Arbete med enskilda unga med vårdnadshavares samtycke.",
-             "Socialtjänstens områdesteam",
-             ["Socialtjänstens områdesteam", "Nackstaskolan", "Skönsbergsskolan",
-              "Lokalpolisområde Medelpad", "Kultur och fritid"], ["Nacksta", "Skönsberg"]),
+            (
+                "Folkhälsorådet",
+                ForumKind.STRATEGIC_COUNCIL,
+                "Strategisk styrgrupp för folkhälsa och brottsförebyggande arbete.",
+                "Kommunledningskontoret – trygghet och säkerhet",
+                [
+                    "Kommunledningskontoret – trygghet och säkerhet",
+                    "Kommunstyrelsen",
+                    "Lokalpolisområde Medelpad",
+                    "Socialtjänsten",
+                    "Barn- och utbildningsförvaltningen",
+                    "Region Västernorrland",
+                ],
+                list(areas),
+            ),
+            (
+                "Brottsförebyggande rådet (BRÅ)",
+                ForumKind.CRIME_PREVENTION_COUNCIL,
+                "Operativt brottsförebyggande råd.",
+                "Kommunledningskontoret – trygghet och säkerhet",
+                [
+                    "Kommunledningskontoret – trygghet och säkerhet",
+                    "Lokalpolisområde Medelpad",
+                    "Socialtjänsten",
+                    "Barn- och utbildningsförvaltningen",
+                    "Kultur och fritid",
+                    "Samhällsbyggnad",
+                    "Mitthem",
+                    "Stadsutveckling i Sundsvall AB",
+                    "Räddningstjänsten Medelpad",
+                ],
+                list(areas),
+            ),
+            (
+                "SSPF styrgrupp",
+                ForumKind.SSPF_STEERING,
+                "Skola, socialtjänst, polis och fritid: styrning av SSPF-arbetet.",
+                "Socialtjänsten",
+                [
+                    "Socialtjänsten",
+                    "Barn- och utbildningsförvaltningen",
+                    "Lokalpolisområde Medelpad",
+                    "Kultur och fritid",
+                ],
+                [],
+            ),
+            (
+                "SSPF arbetsgrupp Nacksta–Skönsberg",
+                ForumKind.SSPF_WORKING,
+                "Arbete med enskilda unga med vårdnadshavares samtycke.",
+                "Socialtjänstens områdesteam",
+                [
+                    "Socialtjänstens områdesteam",
+                    "Nackstaskolan",
+                    "Skönsbergsskolan",
+                    "Lokalpolisområde Medelpad",
+                    "Kultur och fritid",
+                ],
+                ["Nacksta", "Skönsberg"],
+            ),
         ]
         for name, *_rest in AREAS:
             members = [*core_members, o["Svenska kyrkan Sundsvall"]]
@@ -222,14 +320,27 @@ def load_demo() -> dict:
                 members += [o["Stadsutveckling i Sundsvall AB"], o["Vindens friskola (demo)"]]
             if name in ("Nacksta", "Bredsand"):
                 members += [o["GIF Sundsvall"]]
-            forums.append((f"Trygghetsgrupp {name}", ForumKind.SAFETY_GROUP,
-                           f"Lokal trygghetsgrupp för {name}.", "Lokalpolisområde Medelpad",
-                           [m.name for m in members], [name]))
+            forums.append(
+                (
+                    f"Trygghetsgrupp {name}",
+                    ForumKind.SAFETY_GROUP,
+                    f"Lokal trygghetsgrupp för {name}.",
+                    "Lokalpolisområde Medelpad",
+                    [m.name for m in members],
+                    [name],
+                )
+            )
         for name, kind, desc, convener, member_names, area_names in forums:
             forum, _ = Forum.objects.update_or_create(
-                municipality=sundsvall, name=name,
-                defaults={"kind": kind, "description": desc, "convener": o[convener],
-                          "is_active": True})
+                municipality=sundsvall,
+                name=name,
+                defaults={
+                    "kind": kind,
+                    "description": desc,
+                    "convener": o[convener],
+                    "is_active": True,
+                },
+            )
             forum.organisations.set([o[n] for n in member_names])
             forum.areas.set([areas[n] for n in area_names])
 
@@ -248,18 +359,33 @@ def load_demo() -> dict:
                 user.set_password(password)
             user.save()
             if du.organisation:
-                Membership.objects.get_or_create(user=user, organisation=o[du.organisation],
-                                                 role=du.role)
+                Membership.objects.get_or_create(
+                    user=user, organisation=o[du.organisation], role=du.role
+                )
             needs_otp = du.superuser or du.role in settings.BRYGGA_OTP_REQUIRED_ROLES_DEFAULT
             secret = ""
             if needs_otp:
                 device, _ = TOTPDevice.objects.get_or_create(
-                    user=user, name="Demo",
-                    defaults={"key": totp_key(du.username), "confirmed": True})
+                    user=user,
+                    name="Demo",
+                    defaults={"key": totp_key(du.username), "confirmed": True},
+                )
                 import base64
 
                 secret = base64.b32encode(device.bin_key).decode()
-            logins.append({"username": du.username, "role": du.role or "system_admin",
-                           "organisation": du.organisation or "–", "totp_secret": secret})
-    return {"municipality": sundsvall, "areas": len(areas), "organisations": len(orgs),
-            "forums": len(forums), "logins": logins, "password": password}
+            logins.append(
+                {
+                    "username": du.username,
+                    "role": du.role or "system_admin",
+                    "organisation": du.organisation or "–",
+                    "totp_secret": secret,
+                }
+            )
+    return {
+        "municipality": sundsvall,
+        "areas": len(areas),
+        "organisations": len(orgs),
+        "forums": len(forums),
+        "logins": logins,
+        "password": password,
+    }

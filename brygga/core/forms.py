@@ -28,13 +28,17 @@ class OrganisationForm(forms.ModelForm):
 
 class AreaForm(forms.ModelForm):
     geometry = forms.CharField(
-        label=_("Boundary (GeoJSON)"), required=False,
+        label=_("Boundary (GeoJSON)"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
-        help_text=_("Paste a GeoJSON Polygon or MultiPolygon in WGS84 [longitude, latitude], "
-                    "or upload a file below."),
+        help_text=_(
+            "Paste a GeoJSON Polygon or MultiPolygon in WGS84 [longitude, latitude], "
+            "or upload a file below."
+        ),
     )
     geometry_file = forms.FileField(
-        label=_("…or a GeoJSON file"), required=False,
+        label=_("…or a GeoJSON file"),
+        required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json"}),
     )
 
@@ -62,8 +66,10 @@ class AreaForm(forms.ModelForm):
             try:
                 raw = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:
-                self.add_error("geometry_file",
-                               _("The file %(name)s is not UTF-8 text.") % {"name": upload.name})
+                self.add_error(
+                    "geometry_file",
+                    _("The file %(name)s is not UTF-8 text.") % {"name": upload.name},
+                )
                 return cleaned
         if not raw.strip():
             self.add_error("geometry", _("Give the area's boundary as GeoJSON."))
@@ -99,25 +105,34 @@ class ForumForm(forms.ModelForm):
 
 class MemberCreateForm(forms.Form):
     username = forms.RegexField(
-        label=_("User name"), max_length=150, regex=r"^[\w.@+-]+$",
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
         error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")},
     )
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     password = forms.CharField(
-        label=_("Initial password"), required=False, strip=False,
+        label=_("Initial password"),
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 12 characters. Leave empty if the user signs in through the "
-                    "municipality's identity provider."),
+        help_text=_(
+            "At least 12 characters. Leave empty if the user signs in through the "
+            "municipality's identity provider."
+        ),
     )
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
     def __init__(self, *args, municipality, allowed_roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(
-            municipality=municipality, is_active=True)
+            municipality=municipality, is_active=True
+        )
         self.fields["role"].choices = [(v, lbl) for v, lbl in Role.choices if v in allowed_roles]
 
     def clean_username(self):
@@ -128,13 +143,16 @@ class MemberCreateForm(forms.Form):
 
 
 class MembershipAddForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
     def __init__(self, *args, municipality, allowed_roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(
-            municipality=municipality, is_active=True)
+            municipality=municipality, is_active=True
+        )
         self.fields["role"].choices = [(v, lbl) for v, lbl in Role.choices if v in allowed_roles]
 
 
@@ -143,4 +161,5 @@ class SecurityPolicyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for p in policies:
             self.fields[p["role"]] = forms.BooleanField(
-                label=p["label"], required=False, initial=p["otp_required"])
+                label=p["label"], required=False, initial=p["otp_required"]
+            )

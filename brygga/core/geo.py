@@ -10,10 +10,10 @@ import json
 from functools import lru_cache
 
 import shapely
+from django.utils.translation import gettext as _
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.validation import explain_validity
-from django.utils.translation import gettext as _
 
 # A generous box around Sweden, WGS84.
 SWEDEN_LON = (10.0, 24.5)
@@ -42,9 +42,7 @@ def sweref_to_wgs84(e: float, n: float) -> tuple[float, float]:
 
 
 def to_sweref(geom):
-    return shapely.transform(
-        geom, lambda xy: _transform_array(xy, "EPSG:4326", "EPSG:3006")
-    )
+    return shapely.transform(geom, lambda xy: _transform_array(xy, "EPSG:4326", "EPSG:3006"))
 
 
 def _transform_array(xy, src, dst):
@@ -65,13 +63,17 @@ def parse_polygon(raw, *, municipality=None):
             data = json.loads(raw)
         except (ValueError, TypeError) as exc:
             raise GeometryError(
-                _("The geometry is not valid GeoJSON (JSON error at line %(line)s, column %(col)s).")
+                _(
+                    "The geometry is not valid GeoJSON (JSON error at line %(line)s, column %(col)s)."
+                )
                 % {"line": getattr(exc, "lineno", "?"), "col": getattr(exc, "colno", "?")}
             ) from None
     else:
         data = raw
     if not isinstance(data, dict) or "type" not in data:
-        raise GeometryError(_("The geometry is not valid GeoJSON: an object with “type” is missing."))
+        raise GeometryError(
+            _("The geometry is not valid GeoJSON: an object with “type” is missing.")
+        )
     if data["type"] == "FeatureCollection":
         feats = data.get("features") or []
         if len(feats) != 1:
@@ -92,40 +94,55 @@ def parse_polygon(raw, *, municipality=None):
         geom = shape(data)
     except Exception:  # shapely raises several types for malformed coordinates
         raise GeometryError(
-            _("The polygon's coordinates are malformed: each ring must be a list of "
-              "[longitude, latitude] pairs, closed and with at least four positions.")
+            _(
+                "The polygon's coordinates are malformed: each ring must be a list of "
+                "[longitude, latitude] pairs, closed and with at least four positions."
+            )
         ) from None
     if geom.is_empty:
         raise GeometryError(_("The polygon is empty."))
     minx, miny, maxx, maxy = geom.bounds
-    if not (SWEDEN_LON[0] <= minx and maxx <= SWEDEN_LON[1] and SWEDEN_LAT[0] <= miny
-            and maxy <= SWEDEN_LAT[1]):
+    if not (
+        SWEDEN_LON[0] <= minx
+        and maxx <= SWEDEN_LON[1]
+        and SWEDEN_LAT[0] <= miny
+        and maxy <= SWEDEN_LAT[1]
+    ):
         if SWEDEN_LAT[0] <= minx <= SWEDEN_LAT[1] and SWEDEN_LON[0] <= miny <= SWEDEN_LON[1]:
             raise GeometryError(
                 _("The coordinates look swapped: GeoJSON positions are [longitude, latitude].")
             )
         if maxx > 1000 or maxy > 1000:
             raise GeometryError(
-                _("The coordinates look like metres (e.g. SWEREF 99 TM); GeoJSON must be in "
-                  "WGS84 degrees [longitude, latitude].")
+                _(
+                    "The coordinates look like metres (e.g. SWEREF 99 TM); GeoJSON must be in "
+                    "WGS84 degrees [longitude, latitude]."
+                )
             )
         raise GeometryError(_("The polygon lies outside Sweden."))
     if not geom.is_valid:
         reason = explain_validity(geom)
         if reason.lower().startswith(("self-intersection", "ring self-intersection")):
-            where = reason[reason.find("[") + 1 : reason.find("]")] if "[" in reason else ""
-            raise GeometryError(
-                _("The polygon intersects itself (near %(where)s).") % {"where": where}
-            )
-        raise GeometryError(_("The polygon is not valid: %(reason)s.") % {"reason": reason})
+            if "[" in reason:
+                where = reason[reason.find("[") + 1 : reason.find("]")]
+                raise GeometryError(
+                    _("The polygon intersects itself (near %(where)s).") % {"where": where}
+                )
+            raise GeometryError(_("The polygon intersects itself."))
+        raise GeometryError(
+            _("The polygon is not valid (%(reason)s). Check that every ring is closed and that "
+              "holes lie inside the outer ring.") % {"reason": reason}
+        )
     if geom.area == 0:
         raise GeometryError(_("The polygon has no area."))
     if municipality is not None and municipality.boundary:
         outside = outside_share(geom, municipality)
         if outside > 0.01:
             raise GeometryError(
-                _("The polygon lies outside the municipality %(name)s (%(pct)s %% of its area "
-                  "is outside the boundary).")
+                _(
+                    "The polygon lies outside the municipality %(name)s (%(pct)s %% of its area "
+                    "is outside the boundary)."
+                )
                 % {"name": municipality.name, "pct": round(outside * 100)}
             )
     return geom
@@ -172,8 +189,9 @@ def areas_containing(areas, lon: float, lat: float) -> list:
             area.min_lon <= lon <= area.max_lon and area.min_lat <= lat <= area.max_lat
         ):
             continue
-        if shapely.contains_xy(_area_shape(area.pk, area.updated_at.isoformat(),
-                                           json.dumps(area.geometry)), lon, lat):
+        if shapely.contains_xy(
+            _area_shape(area.pk, area.updated_at.isoformat(), json.dumps(area.geometry)), lon, lat
+        ):
             hits.append(area)
     return hits
 

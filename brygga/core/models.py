@@ -57,8 +57,9 @@ class GeoBounds(models.Model):
 class County(models.Model):
     """Län. Reference data shipped with Brygga (21 counties)."""
 
-    code = models.CharField(_("county code"), max_length=2, unique=True,
-                            validators=[RegexValidator(r"^\d{2}$")])
+    code = models.CharField(
+        _("county code"), max_length=2, unique=True, validators=[RegexValidator(r"^\d{2}$")]
+    )
     name = models.CharField(_("name"), max_length=100)
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
 
@@ -77,12 +78,15 @@ class Municipality(GeoBounds):
     """Kommun: the tenant. Reference data for all 290 municipalities ships with Brygga."""
 
     code = models.CharField(
-        _("municipality code"), max_length=4, unique=True,
+        _("municipality code"),
+        max_length=4,
+        unique=True,
         validators=[RegexValidator(r"^\d{4}$", _("A municipality code has four digits."))],
     )
     name = models.CharField(_("name"), max_length=100)
-    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="municipalities",
-                               verbose_name=_("county"))
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("county")
+    )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
@@ -107,8 +111,9 @@ class PoliceArea(models.Model):
 
     name = models.CharField(_("name"), max_length=150, unique=True)
     police_region = models.CharField(_("police region"), max_length=100, blank=True)
-    municipalities = models.ManyToManyField(Municipality, related_name="police_areas",
-                                            verbose_name=_("municipalities"))
+    municipalities = models.ManyToManyField(
+        Municipality, related_name="police_areas", verbose_name=_("municipalities")
+    )
 
     objects = RestrictedManager()
 
@@ -143,12 +148,22 @@ class OrganisationKind(models.TextChoices):
 class Organisation(TimeStamped):
     """Aktör: a municipal department, the police, a school, a housing company, a club…"""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
-                                     related_name="organisations", verbose_name=_("municipality"))
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("municipality"),
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=40, choices=OrganisationKind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children", verbose_name=_("part of"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("part of"),
+    )
     description = models.TextField(_("description"), blank=True)
     contact_email = models.EmailField(_("contact e-mail (functional address)"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -160,10 +175,12 @@ class Organisation(TimeStamped):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "name"],
-                                    name="organisation_unique_name_per_municipality"),
-            models.CheckConstraint(condition=~Q(parent=models.F("id")),
-                                   name="organisation_not_own_parent"),
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="organisation_unique_name_per_municipality"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="organisation_not_own_parent"
+            ),
         ]
         indexes = [models.Index(fields=["municipality", "kind"])]
 
@@ -183,12 +200,21 @@ class Role(models.TextChoices):
 class Membership(TimeStamped):
     """A user's role in an organisation, and through it in a municipality."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
-                                     related_name="memberships", editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="memberships", verbose_name=_("user"))
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="memberships", verbose_name=_("organisation"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="memberships", editable=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
     objects = RestrictedManager()
@@ -198,8 +224,9 @@ class Membership(TimeStamped):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "role"],
-                                    name="membership_unique_role"),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role"
+            ),
         ]
         indexes = [models.Index(fields=["user", "municipality"])]
 
@@ -223,17 +250,25 @@ class AreaKind(models.TextChoices):
 class Area(TimeStamped, GeoBounds):
     """Område: a named polygon within a municipality."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
-                                     related_name="areas", verbose_name=_("municipality"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="areas", verbose_name=_("municipality")
+    )
     name = models.CharField(_("name"), max_length=150)
-    kind = models.CharField(_("kind"), max_length=20, choices=AreaKind.choices,
-                            default=AreaKind.DISTRICT)
-    official_code = models.CharField(_("official code"), max_length=20, blank=True,
-                                     help_text=_("For example a DeSO code such as 2281C1010."))
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=AreaKind.choices, default=AreaKind.DISTRICT
+    )
+    official_code = models.CharField(
+        _("official code"),
+        max_length=20,
+        blank=True,
+        help_text=_("For example a DeSO code such as 2281C1010."),
+    )
     geometry = models.JSONField(_("geometry (GeoJSON)"))
     is_demo_geometry = models.BooleanField(
-        _("approximate demo geometry"), default=False,
-        help_text=_("The boundary is an approximation made for demonstration."))
+        _("approximate demo geometry"),
+        default=False,
+        help_text=_("The boundary is an approximation made for demonstration."),
+    )
     description = models.TextField(_("description"), blank=True)
 
     objects = RestrictedManager()
@@ -243,8 +278,9 @@ class Area(TimeStamped, GeoBounds):
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "kind", "name"],
-                                    name="area_unique_name_per_kind"),
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "name"], name="area_unique_name_per_kind"
+            ),
         ]
         indexes = [
             models.Index(fields=["municipality", "kind"]),
@@ -270,17 +306,29 @@ SSPF_FORUM_KINDS = (ForumKind.SSPF_STEERING, ForumKind.SSPF_WORKING)
 class Forum(TimeStamped):
     """Samverkansforum: folkhälsoråd, BRÅ, trygghetsgrupp, SSPF group…"""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT,
-                                     related_name="forums", verbose_name=_("municipality"))
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="forums",
+        verbose_name=_("municipality"),
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=40, choices=ForumKind.choices)
     description = models.TextField(_("description"), blank=True)
-    organisations = models.ManyToManyField(Organisation, related_name="forums", blank=True,
-                                           verbose_name=_("member organisations"))
-    areas = models.ManyToManyField(Area, related_name="forums", blank=True,
-                                   verbose_name=_("areas covered"))
-    convener = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="convened_forums", verbose_name=_("convener"))
+    organisations = models.ManyToManyField(
+        Organisation, related_name="forums", blank=True, verbose_name=_("member organisations")
+    )
+    areas = models.ManyToManyField(
+        Area, related_name="forums", blank=True, verbose_name=_("areas covered")
+    )
+    convener = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="convened_forums",
+        verbose_name=_("convener"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = RestrictedManager()
@@ -290,8 +338,9 @@ class Forum(TimeStamped):
         verbose_name = _("forum")
         verbose_name_plural = _("forums")
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "name"],
-                                    name="forum_unique_name_per_municipality"),
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="forum_unique_name_per_municipality"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -305,8 +354,9 @@ class Forum(TimeStamped):
 class RoleSecurityPolicy(models.Model):
     """Whether users holding a role in a municipality must use a TOTP second factor."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE,
-                                     related_name="security_policies")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="security_policies"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     otp_required = models.BooleanField(_("second factor required"))
 
@@ -316,8 +366,9 @@ class RoleSecurityPolicy(models.Model):
         verbose_name = _("security policy")
         verbose_name_plural = _("security policies")
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "role"],
-                                    name="security_policy_unique_role"),
+            models.UniqueConstraint(
+                fields=["municipality", "role"], name="security_policy_unique_role"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,9 +31,12 @@ def _bounds(geometry: dict) -> dict:
     minx, miny, maxx, maxy = geom.bounds
     p = geom.centroid if geom.centroid.within(geom) else geom.representative_point()
     return {
-        "min_lon": round(minx, 7), "min_lat": round(miny, 7),
-        "max_lon": round(maxx, 7), "max_lat": round(maxy, 7),
-        "centre_lon": round(p.x, 7), "centre_lat": round(p.y, 7),
+        "min_lon": round(minx, 7),
+        "min_lat": round(miny, 7),
+        "max_lon": round(maxx, 7),
+        "max_lat": round(maxy, 7),
+        "centre_lon": round(p.x, 7),
+        "centre_lat": round(p.y, 7),
     }
 
 
@@ -46,9 +49,16 @@ def read_counties() -> list[dict]:
     out = []
     for feat in geo["features"]:
         code = f"{int(feat['properties']['l_id']):02d}"
-        out.append({"code": code, "name": names[code],
-                    "boundary": {"type": feat["geometry"]["type"],
-                                 "coordinates": _round_coords(feat["geometry"]["coordinates"])}})
+        out.append(
+            {
+                "code": code,
+                "name": names[code],
+                "boundary": {
+                    "type": feat["geometry"]["type"],
+                    "coordinates": _round_coords(feat["geometry"]["coordinates"]),
+                },
+            }
+        )
     return sorted(out, key=lambda c: c["code"])
 
 
@@ -62,12 +72,20 @@ def read_municipalities() -> list[dict]:
     for feat in geo["features"]:
         props = feat["properties"]
         code = str(props["id"]).zfill(4)
-        boundary = {"type": feat["geometry"]["type"],
-                    "coordinates": _round_coords(feat["geometry"]["coordinates"])}
-        out.append({
-            "code": code, "name": props["kom_namn"], "county_code": props["lan_code"].zfill(2),
-            "population": population.get(code), "boundary": boundary, **_bounds(boundary),
-        })
+        boundary = {
+            "type": feat["geometry"]["type"],
+            "coordinates": _round_coords(feat["geometry"]["coordinates"]),
+        }
+        out.append(
+            {
+                "code": code,
+                "name": props["kom_namn"],
+                "county_code": props["lan_code"].zfill(2),
+                "population": population.get(code),
+                "boundary": boundary,
+                **_bounds(boundary),
+            }
+        )
     return sorted(out, key=lambda m: m["code"])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
-from .access import VIEW, resolver_for
+from .access import VIEW
 from .geo import areas_containing
 from .models import Area, Forum, Membership, Municipality, Organisation, Role, RoleSecurityPolicy
 
@@ -15,9 +15,13 @@ def municipalities_for(user, action: str = VIEW) -> QuerySet[Municipality]:
 
 
 def organisations_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet:
-    return (Organisation.objects.visible_to(user, action)
-            .filter(municipality=municipality).select_related("parent")
-            .annotate(n_members=Count("memberships", distinct=True)).order_by("name"))
+    return (
+        Organisation.objects.visible_to(user, action)
+        .filter(municipality=municipality)
+        .select_related("parent")
+        .annotate(n_members=Count("memberships", distinct=True))
+        .order_by("name")
+    )
 
 
 def areas_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Area]:
@@ -25,15 +29,23 @@ def areas_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[
 
 
 def forums_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Forum]:
-    return (Forum.objects.visible_to(user, action).filter(municipality=municipality)
-            .select_related("convener")
-            .annotate(n_orgs=Count("organisations", distinct=True),
-                      n_areas=Count("areas", distinct=True)).order_by("kind", "name"))
+    return (
+        Forum.objects.visible_to(user, action)
+        .filter(municipality=municipality)
+        .select_related("convener")
+        .annotate(
+            n_orgs=Count("organisations", distinct=True), n_areas=Count("areas", distinct=True)
+        )
+        .order_by("kind", "name")
+    )
 
 
 def memberships_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet:
-    return (Membership.objects.visible_to(user, action).filter(municipality=municipality)
-            .select_related("user", "organisation"))
+    return (
+        Membership.objects.visible_to(user, action)
+        .filter(municipality=municipality)
+        .select_related("user", "organisation")
+    )
 
 
 def area_lookup(user, municipality: Municipality, lon: float, lat: float) -> list[Area]:
@@ -56,16 +68,20 @@ def otp_required_for(user) -> bool:
         return False
     policies = {
         (p.municipality_id, p.role): p.otp_required
-        for p in RoleSecurityPolicy.objects.filter(
-            municipality_id__in={m for m, _ in pairs})
+        for p in RoleSecurityPolicy.objects.filter(municipality_id__in={m for m, _ in pairs})
     }
     return any(policies.get((m, r), r in defaults) for m, r in pairs)
 
 
 def security_policies_for(user, municipality: Municipality) -> list[dict]:
     defaults = set(settings.BRYGGA_OTP_REQUIRED_ROLES_DEFAULT)
-    stored = {p.role: p.otp_required for p in
-              RoleSecurityPolicy.objects.visible_to(user, "administer").filter(
-                  municipality=municipality)}
-    return [{"role": value, "label": label, "otp_required": stored.get(value, value in defaults)}
-            for value, label in Role.choices]
+    stored = {
+        p.role: p.otp_required
+        for p in RoleSecurityPolicy.objects.visible_to(user, "administer").filter(
+            municipality=municipality
+        )
+    }
+    return [
+        {"role": value, "label": label, "otp_required": stored.get(value, value in defaults)}
+        for value, label in Role.choices
+    ]

@@ -36,17 +36,27 @@ def _require_change(actor, obj) -> None:
 
 
 @transaction.atomic
-def organisation_save(*, actor, municipality: Municipality, instance: Organisation | None = None,
-                      name: str, kind: str, parent: Organisation | None = None,
-                      description: str = "", contact_email: str = "",
-                      is_active: bool = True) -> Organisation:
+def organisation_save(
+    *,
+    actor,
+    municipality: Municipality,
+    instance: Organisation | None = None,
+    name: str,
+    kind: str,
+    parent: Organisation | None = None,
+    description: str = "",
+    contact_email: str = "",
+    is_active: bool = True,
+) -> Organisation:
     if instance is None:
         _require_manage(actor, municipality, Organisation)
         instance = Organisation(municipality=municipality)
     else:
         _require_change(actor, instance)
     if parent is not None and parent.municipality_id != municipality.pk:
-        raise ValidationError({"parent": _("The parent organisation belongs to another municipality.")})
+        raise ValidationError(
+            {"parent": _("The parent organisation belongs to another municipality.")}
+        )
     if parent is not None and instance.pk is not None:
         node = parent
         while node is not None:
@@ -55,7 +65,10 @@ def organisation_save(*, actor, municipality: Municipality, instance: Organisati
             node = node.parent
     instance.name, instance.kind, instance.parent = name, kind, parent
     instance.description, instance.contact_email, instance.is_active = (
-        description, contact_email, is_active)
+        description,
+        contact_email,
+        is_active,
+    )
     instance.full_clean()
     instance.save()
     return instance
@@ -70,9 +83,18 @@ def organisation_delete(*, actor, organisation: Organisation) -> None:
 
 
 @transaction.atomic
-def area_save(*, actor, municipality: Municipality, instance: Area | None = None, name: str,
-              kind: str, geometry, official_code: str = "", description: str = "",
-              is_demo_geometry: bool = False) -> Area:
+def area_save(
+    *,
+    actor,
+    municipality: Municipality,
+    instance: Area | None = None,
+    name: str,
+    kind: str,
+    geometry,
+    official_code: str = "",
+    description: str = "",
+    is_demo_geometry: bool = False,
+) -> Area:
     if instance is None:
         _require_manage(actor, municipality, Area)
         instance = Area(municipality=municipality)
@@ -100,9 +122,19 @@ def area_delete(*, actor, area: Area) -> None:
 
 
 @transaction.atomic
-def forum_save(*, actor, municipality: Municipality, instance: Forum | None = None, name: str,
-               kind: str, description: str = "", organisations=(), areas=(),
-               convener: Organisation | None = None, is_active: bool = True) -> Forum:
+def forum_save(
+    *,
+    actor,
+    municipality: Municipality,
+    instance: Forum | None = None,
+    name: str,
+    kind: str,
+    description: str = "",
+    organisations=(),
+    areas=(),
+    convener: Organisation | None = None,
+    is_active: bool = True,
+) -> Forum:
     if instance is None:
         _require_manage(actor, municipality, Forum)
         instance = Forum(municipality=municipality)
@@ -110,12 +142,17 @@ def forum_save(*, actor, municipality: Municipality, instance: Forum | None = No
         _require_change(actor, instance)
     for org in [*organisations, *([convener] if convener else [])]:
         if org.municipality_id != municipality.pk:
-            raise ValidationError({"organisations": _("All organisations must belong to %(m)s.")
-                                   % {"m": municipality.name}})
+            raise ValidationError(
+                {
+                    "organisations": _("All organisations must belong to %(m)s.")
+                    % {"m": municipality.name}
+                }
+            )
     for area in areas:
         if area.municipality_id != municipality.pk:
-            raise ValidationError({"areas": _("All areas must belong to %(m)s.")
-                                   % {"m": municipality.name}})
+            raise ValidationError(
+                {"areas": _("All areas must belong to %(m)s.") % {"m": municipality.name}}
+            )
     instance.name, instance.kind, instance.description = name, kind, description
     instance.convener, instance.is_active = convener, is_active
     instance.full_clean()
@@ -132,8 +169,16 @@ def forum_delete(*, actor, forum: Forum) -> None:
 
 
 @transaction.atomic
-def user_create(*, actor, municipality: Municipality, username: str, first_name: str = "",
-                last_name: str = "", email: str = "", password: str | None = None):
+def user_create(
+    *,
+    actor,
+    municipality: Municipality,
+    username: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    password: str | None = None,
+):
     """Create a user account for someone who will get a role in ``municipality``."""
     _require_manage(actor, municipality, Membership)
     if User.objects.filter(username__iexact=username).exists():
@@ -164,8 +209,10 @@ def membership_grant(*, actor, user, organisation: Organisation, role: str) -> M
         user=user, organisation=organisation, role=role
     )
     if not created:
-        raise ValidationError(_("%(user)s already has that role in %(org)s.")
-                              % {"user": user.get_username(), "org": organisation.name})
+        raise ValidationError(
+            _("%(user)s already has that role in %(org)s.")
+            % {"user": user.get_username(), "org": organisation.name}
+        )
     return membership
 
 
@@ -180,15 +227,19 @@ def membership_revoke(*, actor, membership: Membership) -> None:
 
 
 @transaction.atomic
-def security_policy_set(*, actor, municipality: Municipality, role: str,
-                        otp_required: bool) -> RoleSecurityPolicy:
+def security_policy_set(
+    *, actor, municipality: Municipality, role: str, otp_required: bool
+) -> RoleSecurityPolicy:
     if not resolver_for(actor).has_ability("administer", municipality):
         raise PermissionDenied
     policy, _created = RoleSecurityPolicy.objects.update_or_create(
         municipality=municipality, role=role, defaults={"otp_required": otp_required}
     )
-    log_action(event_type="security_policy_changed", subject=municipality,
-               details={"role": role, "otp_required": otp_required})
+    log_action(
+        event_type="security_policy_changed",
+        subject=municipality,
+        details={"role": role, "otp_required": otp_required},
+    )
     return policy
 
 

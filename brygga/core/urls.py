@@ -14,8 +14,11 @@ urlpatterns = [
     path(K + "organisationer/ny/", views.organisation_edit, name="organisation_create"),
     path(K + "organisationer/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path(K + "organisationer/<int:pk>/andra/", views.organisation_edit, name="organisation_edit"),
-    path(K + "organisationer/<int:pk>/ta-bort/", views.organisation_delete,
-         name="organisation_delete"),
+    path(
+        K + "organisationer/<int:pk>/ta-bort/",
+        views.organisation_delete,
+        name="organisation_delete",
+    ),
     path(K + "omraden/", views.area_list, name="area_list"),
     path(K + "omraden/nytt/", views.area_edit, name="area_create"),
     path(K + "omraden/<int:pk>/", views.area_detail, name="area_detail"),
@@ -30,7 +33,8 @@ urlpatterns = [
     path(K + "medlemmar/ny/", views.member_create, name="member_create"),
     path(K + "medlemmar/anvandare/<int:pk>/", views.user_detail, name="user_detail"),
     path(K + "medlemmar/anvandare/<int:pk>/konto/", views.user_account, name="user_account"),
-    path(K + "medlemmar/roller/<int:pk>/ta-bort/", views.membership_delete,
-         name="membership_delete"),
+    path(
+        K + "medlemmar/roller/<int:pk>/ta-bort/", views.membership_delete, name="membership_delete"
+    ),
     path(K + "sakerhet/", views.security_policy, name="security_policy"),
 ]

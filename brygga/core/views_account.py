@@ -54,8 +54,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 def _safe_next(request) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return "/"
 
@@ -70,14 +71,21 @@ def otp_verify(request):
     if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect(f"{reverse_lazy('account:otp_setup')}?next={_safe_next(request)}")
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
-    form = OTPTokenForm(request.user, request, request.POST or None,
-                        initial={"otp_device": devices[0].persistent_id} if devices else None)
+    form = OTPTokenForm(
+        request.user,
+        request,
+        request.POST or None,
+        initial={"otp_device": devices[0].persistent_id} if devices else None,
+    )
     if request.method == "POST" and form.is_valid():
         otp_login(request, form.get_user().otp_device)
         return redirect(_safe_next(request))
-    return render(request, "account/otp_verify.html",
-                  {"form": form, "next": _safe_next(request), "several": len(devices) > 1},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "account/otp_verify.html",
+        {"form": form, "next": _safe_next(request), "several": len(devices) > 1},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _qr_svg(uri: str) -> str:
@@ -100,8 +108,7 @@ def otp_setup(request):
         return redirect("account:profile")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"),
-                                           confirmed=False)
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
     error = ""
     if request.method == "POST":
         token = (request.POST.get("otp_token") or "").replace(" ", "")
@@ -112,22 +119,37 @@ def otp_setup(request):
             log_action(event_type="otp_enrolled", subject=user)
             messages.success(request, _("Two-factor sign-in is now active for your account."))
             return redirect(_safe_next(request))
-        error = _("The code was not accepted. Check the time on your phone and try the newest "
-                  "code.")
+        error = _(
+            "The code was not accepted. Check the time on your phone and try the newest code."
+        )
     secret = base64.b32encode(device.bin_key).decode("ascii")
-    return render(request, "account/otp_setup.html", {
-        "qr_svg": _qr_svg(device.config_url), "secret": secret, "error": error,
-        "next": _safe_next(request),
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "account/otp_setup.html",
+        {
+            "qr_svg": _qr_svg(device.config_url),
+            "secret": secret,
+            "error": error,
+            "next": _safe_next(request),
+        },
+        status=400 if error else 200,
+    )
 
 
 @login_required
 def profile(request):
-    memberships = Membership.objects.visible_to(request.user).filter(
-        user=request.user).select_related("organisation", "municipality")
-    return render(request, "account/profile.html", {
-        "memberships": memberships,
-        "otp_required": otp_required_for(request.user),
-        "otp_active": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
-        "is_system_admin": resolver_for(request.user).is_system_admin,
-    })
+    memberships = (
+        Membership.objects.visible_to(request.user)
+        .filter(user=request.user)
+        .select_related("organisation", "municipality")
+    )
+    return render(
+        request,
+        "account/profile.html",
+        {
+            "memberships": memberships,
+            "otp_required": otp_required_for(request.user),
+            "otp_active": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+            "is_system_admin": resolver_for(request.user).is_system_admin,
+        },
+    )

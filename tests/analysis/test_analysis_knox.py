@@ -63,7 +63,9 @@ def test_float_coordinates_and_times_equal_pointpats() -> None:
     np.testing.assert_array_equal(ours.observed, ref.observed)
 
 
-@pytest.mark.parametrize(("n_planted", "delta", "tau"), [(60, 100.0, 7.0), (8, 150.0, 10.0)])
+@pytest.mark.parametrize(
+    ("n_planted", "delta", "tau"), [(60, 100.0, 7.0), (8, 150.0, 10.0), (3, 150.0, 10.0)]
+)
 def test_p_values_agree_with_pointpats(n_planted: int, delta: float, tau: float, mc_tol) -> None:
     x, y, t = _events(350, 3, near_repeat=n_planted)
     ref = _pointpats(x, y, t, delta, tau, PERMS, 11)

@@ -49,8 +49,11 @@ def test_edited_row_is_named(world):
 
 def test_edited_changes_json_is_named(world):
     target = AuditEvent.objects.filter(kind="create").order_by("seq")[2]
-    _sql("UPDATE audit_auditevent SET changes = %s WHERE seq = %s", '{"name": [null, "x"]}',
-         target.seq)
+    _sql(
+        "UPDATE audit_auditevent SET changes = %s WHERE seq = %s",
+        '{"name": [null, "x"]}',
+        target.seq,
+    )
     with pytest.raises(CommandError, match=rf"seq={target.seq}"):
         call_command("audit", "verify")
 
@@ -72,13 +75,26 @@ def test_deleted_last_rows_are_found(world):
 def test_row_inserted_out_of_band_is_named(world):
     """A forger who recomputes the hash still breaks the link to the chain head."""
     last = AuditEvent.objects.order_by("-seq").first()
-    forged = AuditEvent(seq=last.seq + 1, created_at=last.created_at, actor_label="forger",
-                        kind="action", prev_hash=last.hash)
+    forged = AuditEvent(
+        seq=last.seq + 1,
+        created_at=last.created_at,
+        actor_label="forger",
+        kind="action",
+        prev_hash=last.hash,
+    )
     forged.hash = forged.compute_hash()
-    _sql("INSERT INTO audit_auditevent (seq, created_at, actor_label, kind, event_type, "
-         "object_type, object_id, object_repr, changes, purpose, request_id, prev_hash, hash) "
-         "VALUES (%s, %s, %s, %s, '', '', '', '', %s, '', '', %s, %s)",
-         forged.seq, forged.created_at, "forger", "action", "{}", forged.prev_hash, forged.hash)
+    _sql(
+        "INSERT INTO audit_auditevent (seq, created_at, actor_label, kind, event_type, "
+        "object_type, object_id, object_repr, changes, purpose, request_id, prev_hash, hash) "
+        "VALUES (%s, %s, %s, %s, '', '', '', '', %s, '', '', %s, %s)",
+        forged.seq,
+        forged.created_at,
+        "forger",
+        "action",
+        "{}",
+        forged.prev_hash,
+        forged.hash,
+    )
     with pytest.raises(CommandError, match=rf"seq={forged.seq}"):
         call_command("audit", "verify")
 
@@ -93,8 +109,9 @@ def test_row_inserted_in_the_middle_is_named(world):
 def test_log_access_and_actions_are_chained(world, capsys):
     reader = world.users["case_worker"]
     e1 = log_access(reader, world.orgs["social"], "SSPF-möte", fields=("name",))
-    e2 = log_action(event_type="lägesbild_published", subject=world.sundsvall,
-                    details={"version": 1})
+    e2 = log_action(
+        event_type="lägesbild_published", subject=world.sundsvall, details={"version": 1}
+    )
     assert e2.prev_hash == e1.hash and e2.seq == e1.seq + 1
     assert e1.actor_label == "case_worker" and e1.purpose == "SSPF-möte"
     assert e1.municipality_id == world.sundsvall.pk

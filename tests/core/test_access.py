@@ -43,15 +43,17 @@ def test_case_worker_outside_member_organisation_does_not_see_sspf_group(world):
     from brygga.core.models import Role
 
     other = world.users["reporter"]
-    Membership.objects.create(user=other, organisation=world.orgs["housing"],
-                              role=Role.CASE_WORKER)
+    Membership.objects.create(user=other, organisation=world.orgs["housing"], role=Role.CASE_WORKER)
     assert "SSPF arbetsgrupp" not in visible(Forum, other)
 
 
 def test_only_managers_may_change(world):
     for actor in ("viewer", "reporter", "analyst", "case_worker", "outsider"):
-        assert not Organisation.objects.visible_to(world.users[actor], "change").filter(
-            municipality=world.sundsvall).exists(), actor
+        assert (
+            not Organisation.objects.visible_to(world.users[actor], "change")
+            .filter(municipality=world.sundsvall)
+            .exists()
+        ), actor
     for actor in ("coordinator", "municipal_admin", "system_admin"):
         assert resolver_for(world.users[actor]).can("change", world.orgs["housing"]), actor
 

@@ -43,14 +43,23 @@ def test_point_lookup(world, client_for):
 
 def test_create_area_validation_errors_are_json_with_field_names(world, client_for):
     c = client_for("coordinator")
-    r = c.post(f"{API}/areas/", {"municipality": "2281", "name": "Utanför", "kind": "district",
-                                 "geometry": TIMRA_SQUARE}, content_type="application/json")
+    r = c.post(
+        f"{API}/areas/",
+        {"municipality": "2281", "name": "Utanför", "kind": "district", "geometry": TIMRA_SQUARE},
+        content_type="application/json",
+    )
     assert r.status_code == 400 and "geometry" in r.json()
-    r = c.post(f"{API}/areas/", {"municipality": "9999", "name": "X", "geometry": CENTRE_SQUARE},
-               content_type="application/json")
+    r = c.post(
+        f"{API}/areas/",
+        {"municipality": "9999", "name": "X", "geometry": CENTRE_SQUARE},
+        content_type="application/json",
+    )
     assert r.status_code == 400 and "9999" in r.json()["municipality"][0]
-    r = c.post(f"{API}/areas/", {"municipality": "abc", "name": "X", "geometry": CENTRE_SQUARE},
-               content_type="application/json")
+    r = c.post(
+        f"{API}/areas/",
+        {"municipality": "abc", "name": "X", "geometry": CENTRE_SQUARE},
+        content_type="application/json",
+    )
     assert r.status_code == 400 and "fyra siffror" in r.json()["municipality"][0]
     r = c.post(f"{API}/areas/", {"name": "X"}, content_type="application/json")
     assert r.status_code == 400 and {"municipality", "geometry"} <= set(r.json())
@@ -59,10 +68,15 @@ def test_create_area_validation_errors_are_json_with_field_names(world, client_f
 
 def test_create_and_update_area_through_api(world, client_for):
     c = client_for("coordinator")
-    square = {"type": "Polygon", "coordinates": [[[17.30, 62.40], [17.31, 62.40],
-                                                  [17.31, 62.405], [17.30, 62.40]]]}
-    r = c.post(f"{API}/areas/", {"municipality": "2281", "name": "Nytt", "kind": "district",
-                                 "geometry": square}, content_type="application/json")
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[17.30, 62.40], [17.31, 62.40], [17.31, 62.405], [17.30, 62.40]]],
+    }
+    r = c.post(
+        f"{API}/areas/",
+        {"municipality": "2281", "name": "Nytt", "kind": "district", "geometry": square},
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.json()
     pk = r.json()["id"]
     r = c.patch(f"{API}/areas/{pk}/", {"name": "Nytt namn"}, content_type="application/json")
@@ -71,19 +85,27 @@ def test_create_and_update_area_through_api(world, client_for):
 
 def test_reporter_cannot_create_or_change(world, client_for):
     c = client_for("reporter")
-    r = c.post(f"{API}/organisations/", {"municipality": "2281", "name": "X", "kind": "other"},
-               content_type="application/json")
+    r = c.post(
+        f"{API}/organisations/",
+        {"municipality": "2281", "name": "X", "kind": "other"},
+        content_type="application/json",
+    )
     assert r.status_code == 403
-    r = c.patch(f"{API}/organisations/{world.orgs['housing'].pk}/", {"name": "Y"},
-                content_type="application/json")
+    r = c.patch(
+        f"{API}/organisations/{world.orgs['housing'].pk}/",
+        {"name": "Y"},
+        content_type="application/json",
+    )
     assert r.status_code == 404
     assert not Organisation.objects.filter(name__in=["X", "Y"]).exists()
 
 
 def test_coordinator_cannot_create_in_other_municipality(world, client_for):
     r = client_for("coordinator").post(
-        f"{API}/organisations/", {"municipality": "2262", "name": "X", "kind": "other"},
-        content_type="application/json")
+        f"{API}/organisations/",
+        {"municipality": "2262", "name": "X", "kind": "other"},
+        content_type="application/json",
+    )
     assert r.status_code == 400  # 2262 is not a municipality this user can see
     assert not Organisation.objects.filter(name="X").exists()
 
@@ -92,12 +114,17 @@ def test_schema_lists_the_resources(world, client_for):
     r = client_for("viewer").get(f"{API}/schema/?format=json")
     assert r.status_code == 200
     paths = r.json()["paths"]
-    for p in ("/api/v1/areas/", "/api/v1/organisations/", "/api/v1/forums/",
-              "/api/v1/municipalities/{code}/"):
+    for p in (
+        "/api/v1/areas/",
+        "/api/v1/organisations/",
+        "/api/v1/forums/",
+        "/api/v1/municipalities/{code}/",
+    ):
         assert p in paths
 
 
 def test_malformed_json_is_a_400(world, client_for):
-    r = client_for("coordinator").post(f"{API}/organisations/", "{not json",
-                                       content_type="application/json")
+    r = client_for("coordinator").post(
+        f"{API}/organisations/", "{not json", content_type="application/json"
+    )
     assert r.status_code == 400 and "detail" in r.json()

@@ -42,14 +42,20 @@ def test_coordinator_must_pass_second_factor(world):
     bad = c.post("/konto/tvafaktor/", {"otp_token": "000000", "otp_device": device.persistent_id})
     assert bad.status_code == 400
     # right after a wrong code the device is throttled: even the right code is refused
-    early = c.post("/konto/tvafaktor/", {"otp_token": current_code(device),
-                                         "otp_device": device.persistent_id})
+    early = c.post(
+        "/konto/tvafaktor/", {"otp_token": current_code(device), "otp_device": device.persistent_id}
+    )
     assert early.status_code == 400
     device.refresh_from_db()
     device.throttle_reset()
-    ok = c.post("/konto/tvafaktor/?next=/kommuner/2281/",
-                {"otp_token": current_code(device), "otp_device": device.persistent_id,
-                 "next": "/kommuner/2281/"})
+    ok = c.post(
+        "/konto/tvafaktor/?next=/kommuner/2281/",
+        {
+            "otp_token": current_code(device),
+            "otp_device": device.persistent_id,
+            "next": "/kommuner/2281/",
+        },
+    )
     assert ok.status_code == 302 and ok["Location"] == "/kommuner/2281/"
     assert c.get("/kommuner/2281/").status_code == 200
 
@@ -75,9 +81,14 @@ def test_next_parameter_cannot_redirect_off_site(world):
     c = Client()
     c.post(LOGIN, {"username": "coordinator", "password": PASSWORD})
     device = TOTPDevice.objects.get(user=world.users["coordinator"])
-    r = c.post("/konto/tvafaktor/", {"otp_token": current_code(device),
-                                     "otp_device": device.persistent_id,
-                                     "next": "https://evil.example/"})
+    r = c.post(
+        "/konto/tvafaktor/",
+        {
+            "otp_token": current_code(device),
+            "otp_device": device.persistent_id,
+            "next": "https://evil.example/",
+        },
+    )
     assert r.status_code == 302 and r["Location"] == "/"
 
 

@@ -22,8 +22,14 @@ def test_demo_loads_sundsvall_and_is_idempotent(capsys):
     assert Forum.objects.filter(municipality=s, kind__startswith="sspf").count() == 2
     assert Organisation.objects.filter(municipality=s, kind="police").exists()
     roles = set(Membership.objects.values_list("role", flat=True))
-    assert roles == {"viewer", "reporter", "analyst", "coordinator", "case_worker",
-                     "municipal_admin"}
+    assert roles == {
+        "viewer",
+        "reporter",
+        "analyst",
+        "coordinator",
+        "case_worker",
+        "municipal_admin",
+    }
     for a in areas:
         assert a.is_demo_geometry
         assert outside_share(shape(a.geometry), s) < 0.01, a.name
@@ -32,14 +38,24 @@ def test_demo_loads_sundsvall_and_is_idempotent(capsys):
 
     geoms = [to_sweref(shape(a.geometry)) for a in areas]
     for i, g in enumerate(geoms):
-        for h in geoms[i + 1:]:
+        for h in geoms[i + 1 :]:
             assert g.intersection(h).area < 100.0  # m²: rounding of shared edges to 1e-6°
-    counts = (Area.objects.count(), Organisation.objects.count(), Forum.objects.count(),
-              Membership.objects.count(), AuditEvent.objects.count())
+    counts = (
+        Area.objects.count(),
+        Organisation.objects.count(),
+        Forum.objects.count(),
+        Membership.objects.count(),
+        AuditEvent.objects.count(),
+    )
     geometry = {a.name: a.geometry for a in areas}
     call_command("demo", "--no-serve")
-    assert counts == (Area.objects.count(), Organisation.objects.count(), Forum.objects.count(),
-                      Membership.objects.count(), AuditEvent.objects.count())
+    assert counts == (
+        Area.objects.count(),
+        Organisation.objects.count(),
+        Forum.objects.count(),
+        Membership.objects.count(),
+        AuditEvent.objects.count(),
+    )
     assert geometry == {a.name: a.geometry for a in Area.objects.filter(municipality=s)}
 
 

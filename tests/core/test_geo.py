@@ -49,9 +49,12 @@ def test_not_a_polygon():
 
 
 def test_self_intersecting_polygon_names_the_place():
-    bowtie = {"type": "Polygon", "coordinates": [[[17.29, 62.38], [17.32, 62.40],
-                                                  [17.32, 62.38], [17.29, 62.40],
-                                                  [17.29, 62.38]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[17.29, 62.38], [17.32, 62.40], [17.32, 62.38], [17.29, 62.40], [17.29, 62.38]]
+        ],
+    }
     msg = error_for(bowtie)
     assert "korsar sig själv" in msg and "17.3" in msg
 
@@ -62,14 +65,20 @@ def test_outside_municipality(world):
 
 
 def test_swapped_coordinates():
-    swapped = {"type": "Polygon", "coordinates": [[[62.385, 17.29], [62.385, 17.32],
-                                                   [62.397, 17.32], [62.385, 17.29]]]}
+    swapped = {
+        "type": "Polygon",
+        "coordinates": [[[62.385, 17.29], [62.385, 17.32], [62.397, 17.32], [62.385, 17.29]]],
+    }
     assert "omkastade" in error_for(swapped)
 
 
 def test_sweref_given_as_wgs84():
-    metres = {"type": "Polygon", "coordinates": [[[616000, 6920000], [617000, 6920000],
-                                                  [617000, 6921000], [616000, 6920000]]]}
+    metres = {
+        "type": "Polygon",
+        "coordinates": [
+            [[616000, 6920000], [617000, 6920000], [617000, 6921000], [616000, 6920000]]
+        ],
+    }
     assert "SWEREF 99 TM" in error_for(metres)
 
 
@@ -79,8 +88,7 @@ def test_malformed_coordinates():
 
 def test_feature_collection_with_two_features():
     feature = {"type": "Feature", "properties": {}, "geometry": CENTRE_SQUARE}
-    assert "exakt ett" in error_for({"type": "FeatureCollection",
-                                     "features": [feature, feature]})
+    assert "exakt ett" in error_for({"type": "FeatureCollection", "features": [feature, feature]})
 
 
 @given(st.floats(11, 24), st.floats(55.5, 69))

@@ -18,15 +18,26 @@ from ..conftest import PASSWORD
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("BRYGGA_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("BRYGGA_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and os.path.exists(candidate):
             return candidate
     return None
@@ -56,17 +67,29 @@ class Session:
         self.base_url = base_url
         self.console_errors: list[str] = []
         # Failed requests are recorded from the responses below (a 400 form page is expected).
-        page.on("console", lambda m: m.type == "error"
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
                 and not m.text.startswith("Failed to load resource")
-                and self.console_errors.append(m.text))
+                and self.console_errors.append(m.text)
+            ),
+        )
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
-        page.on("response", lambda r: r.status >= 400 and r.request.resource_type != "document"
-                and self.console_errors.append(f"{r.status} {r.url}"))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400
+                and r.request.resource_type != "document"
+                and self.console_errors.append(f"{r.status} {r.url}")
+            ),
+        )
 
     def goto(self, path: str, *, status: int = 200, check: bool = True):
         response = self.page.goto(self.base_url + path)
         assert response is not None and response.status == status, (
-            f"{path}: {response.status if response else 'no response'}")
+            f"{path}: {response.status if response else 'no response'}"
+        )
         self.page.wait_for_load_state("load")
         if check:
             self.check()
@@ -76,11 +99,17 @@ class Session:
         """axe-core (WCAG 2.1 A/AA) finds nothing, and the console shows no error (CSP)."""
         from axe_playwright_python.sync_playwright import Axe
 
-        results = Axe().run(self.page, options={
-            "runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
+        results = Axe().run(
+            self.page,
+            options={
+                "runOnly": {"type": "tag", "values": WCAG_TAGS},
+                "resultTypes": ["violations"],
+            },
+        )
         violations = results.response["violations"]
         assert not violations, f"{self.page.url}: " + "; ".join(
-            f"{v['id']} ({len(v['nodes'])}): {v['nodes'][0]['html'][:160]}" for v in violations)
+            f"{v['id']} ({len(v['nodes'])}): {v['nodes'][0]['html'][:160]}" for v in violations
+        )
         assert not self.console_errors, f"{self.page.url}: {self.console_errors}"
 
     def login(self, username: str, user=None) -> None:
@@ -103,8 +132,9 @@ def session_for(browser, live_server, transactional_db):
     contexts = []
 
     def make(username: str | None = None, *, viewport=None, locale="sv-SE") -> Session:
-        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
-                                      locale=locale)
+        context = browser.new_context(
+            viewport=viewport or {"width": 1280, "height": 900}, locale=locale
+        )
         contexts.append(context)
         s = Session(context.new_page(), live_server.url)
         if username:

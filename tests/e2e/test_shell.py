@@ -12,19 +12,31 @@ def test_every_shell_page_is_accessible(session_for, world):
     s = session_for("municipal_admin")
     o, a, f = world.orgs["housing"].pk, world.areas["centrum"].pk, world.forums["sspf"].pk
     pages = [
-        "/kommuner/", f"{BASE}/",
-        f"{BASE}/organisationer/", f"{BASE}/organisationer/{o}/",
-        f"{BASE}/organisationer/ny/", f"{BASE}/organisationer/{o}/andra/",
+        "/kommuner/",
+        f"{BASE}/",
+        f"{BASE}/organisationer/",
+        f"{BASE}/organisationer/{o}/",
+        f"{BASE}/organisationer/ny/",
+        f"{BASE}/organisationer/{o}/andra/",
         f"{BASE}/organisationer/{o}/ta-bort/",
-        f"{BASE}/omraden/", f"{BASE}/omraden/{a}/", f"{BASE}/omraden/nytt/",
-        f"{BASE}/omraden/{a}/andra/", f"{BASE}/omraden/{a}/ta-bort/",
-        f"{BASE}/forum/", f"{BASE}/forum/{f}/", f"{BASE}/forum/nytt/",
-        f"{BASE}/forum/{f}/andra/", f"{BASE}/forum/{f}/ta-bort/",
-        f"{BASE}/medlemmar/", f"{BASE}/medlemmar/ny/",
+        f"{BASE}/omraden/",
+        f"{BASE}/omraden/{a}/",
+        f"{BASE}/omraden/nytt/",
+        f"{BASE}/omraden/{a}/andra/",
+        f"{BASE}/omraden/{a}/ta-bort/",
+        f"{BASE}/forum/",
+        f"{BASE}/forum/{f}/",
+        f"{BASE}/forum/nytt/",
+        f"{BASE}/forum/{f}/andra/",
+        f"{BASE}/forum/{f}/ta-bort/",
+        f"{BASE}/medlemmar/",
+        f"{BASE}/medlemmar/ny/",
         f"{BASE}/medlemmar/anvandare/{world.users['reporter'].pk}/",
         f"{BASE}/medlemmar/roller/{world.memberships['reporter'].pk}/ta-bort/",
-        f"{BASE}/sakerhet/", f"{BASE}/logg/",
-        "/konto/profil/", "/konto/losenord/",
+        f"{BASE}/sakerhet/",
+        f"{BASE}/logg/",
+        "/konto/profil/",
+        "/konto/losenord/",
     ]
     for path in pages:
         s.goto(path)
@@ -71,13 +83,18 @@ def test_coordinator_adds_area_and_sees_errors(session_for, world):
     s = session_for("coordinator")
     s.goto(f"{BASE}/omraden/nytt/")
     s.page.fill("#id_name", "Testområde")
-    s.page.fill("#id_geometry", '{"type": "LineString", "coordinates": [[17.3, 62.3], [17.4, 62.4]]}')
+    s.page.fill(
+        "#id_geometry", '{"type": "LineString", "coordinates": [[17.3, 62.3], [17.4, 62.4]]}'
+    )
     s.page.click("main button[type=submit]")
     s.page.wait_for_load_state("load")
     s.check()
     assert "LineString" in s.page.locator(".field-error").inner_text()
-    s.page.fill("#id_geometry", '{"type": "Polygon", "coordinates": [[[17.30, 62.40], '
-                '[17.31, 62.40], [17.31, 62.405], [17.30, 62.405], [17.30, 62.40]]]}')
+    s.page.fill(
+        "#id_geometry",
+        '{"type": "Polygon", "coordinates": [[[17.30, 62.40], '
+        "[17.31, 62.40], [17.31, 62.405], [17.30, 62.405], [17.30, 62.40]]]}",
+    )
     s.page.click("main button[type=submit]")
     s.page.wait_for_url(f"**{BASE}/omraden/*/")
     s.check()

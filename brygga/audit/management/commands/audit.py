@@ -17,9 +17,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         total = AuditEvent.objects.count()
         console = Console(file=self.stderr._out, stderr=True)
-        with Progress(TextColumn("Kontrollerar granskningsloggen"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total}"), console=console,
-                      transient=True, disable=not console.is_terminal) as progress:
+        with Progress(
+            TextColumn("Kontrollerar granskningsloggen"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
             task = progress.add_task("verify", total=total)
             result = verify_chain(progress=lambda n: progress.update(task, completed=n))
         if not result.ok:
@@ -27,4 +32,6 @@ class Command(BaseCommand):
                 f"Audit chain broken at row seq={result.bad_seq}: {result.reason}. "
                 f"{result.checked} rows before it are intact."
             )
-        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {result.checked} rows verified."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Audit chain intact: {result.checked} rows verified.")
+        )

@@ -12,8 +12,11 @@ class Command(BaseCommand):
     help = "Load the demo municipality Sundsvall (idempotent) and serve it on 127.0.0.1:8000."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-serve", action="store_true",
-                            help="Only load the data; do not start the web server.")
+        parser.add_argument(
+            "--no-serve",
+            action="store_true",
+            help="Only load the data; do not start the web server.",
+        )
         parser.add_argument("--addrport", default="127.0.0.1:8000")
 
     def handle(self, *args, **options):
@@ -22,18 +25,23 @@ class Command(BaseCommand):
         with console.status("Laddar demokommunen Sundsvall …"):
             summary = load_demo()
         m = summary["municipality"]
-        console.print(f"[bold]Demokommun:[/] {m.name} ({m.code}) – {summary['areas']} områden, "
-                      f"{summary['organisations']} organisationer, {summary['forums']} forum.")
+        console.print(
+            f"[bold]Demokommun:[/] {m.name} ({m.code}) – {summary['areas']} områden, "
+            f"{summary['organisations']} organisationer, {summary['forums']} forum."
+        )
         table = Table(title="Demoinloggningar (fiktiva personer)")
         for col in ("Användarnamn", "Roll", "Organisation", "TOTP-nyckel (base32)"):
             table.add_column(col, overflow="fold")
         for login in summary["logins"]:
-            table.add_row(login["username"], login["role"], login["organisation"],
-                          login["totp_secret"] or "–")
+            table.add_row(
+                login["username"], login["role"], login["organisation"], login["totp_secret"] or "–"
+            )
         console.print(table)
         console.print(f"Lösenord för alla demoanvändare: [bold]{summary['password']}[/]")
-        console.print("Roller med tvåfaktorsinloggning: lägg TOTP-nyckeln i en autentiseringsapp, "
-                      "eller visa aktuell kod med [bold]brygga demo-totp ANVÄNDARNAMN[/].")
+        console.print(
+            "Roller med tvåfaktorsinloggning: lägg TOTP-nyckeln i en autentiseringsapp, "
+            "eller visa aktuell kod med [bold]brygga demo-totp ANVÄNDARNAMN[/]."
+        )
         if not options["no_serve"]:
             console.print(f"Startar Brygga på http://{options['addrport']}/ (avsluta med Ctrl+C)")
             call_command("runserver", options["addrport"], use_reloader=False)
