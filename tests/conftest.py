@@ -207,3 +207,22 @@ def client_for(client, world):
 
 def geojson(obj) -> str:
     return json.dumps(obj)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many browser tests ran, so a run that skipped them cannot pass unnoticed."""
+    counts = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        reports = terminalreporter.stats.get(outcome, [])
+        counts[outcome] = sum(
+            1
+            for r in reports
+            if "browser" in getattr(r, "keywords", {})
+            and getattr(r, "when", "call") in ("call", "setup")
+            and not (outcome == "passed" and r.when == "setup")
+        )
+    terminalreporter.write_line(
+        "browser tests (Playwright + Chromium + axe-core): "
+        f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped, "
+        f"{counts['error']} errors"
+    )

@@ -7,128 +7,36 @@ page an actor may not open must be refused as well, and must change nothing.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from brygga.audit.models import AuditEvent
 
+from . import authz
+from .authz import LOGIN
 from .conftest import ALL_ACTORS
 
-LOGIN = "login"  # 302 to the sign-in page
-MEMBERS = [
-    "viewer",
-    "reporter",
-    "analyst",
-    "coordinator",
-    "case_worker",
-    "municipal_admin",
-    "system_admin",
-]
-MANAGERS = ["coordinator", "municipal_admin", "system_admin"]
-ADMINS = ["municipal_admin", "system_admin"]
-SIGNED_IN = [*MEMBERS, "outsider"]
+
+def _modules():
+    return [
+        importlib.import_module(f"{authz.__name__}.{m.name}")
+        for m in pkgutil.iter_modules(authz.__path__)
+    ]
 
 
-def _m(anon=LOGIN, default=None, **by_actor):
-    """Build an expectation: ``by_actor`` values are applied to lists of actors."""
-    out = {"anon": anon}
-    for a in SIGNED_IN:
-        out[a] = default
-    for status, actors in by_actor.items():
-        code = int(status[1:])
-        for a in actors:
-            out[a] = code
-    return out
+def _merged_expectations() -> dict[str, dict]:
+    merged: dict[str, dict] = {}
+    for module in _modules():
+        overlap = set(merged) & set(module.EXPECTED)
+        assert not overlap, f"{module.__name__} repeats expectations for {sorted(overlap)}"
+        merged.update(module.EXPECTED)
+    return merged
 
 
-def members_page():
-    """A page of Sundsvall's shared data: members 200, the outsider 404."""
-    return _m(s200=MEMBERS, s404=["outsider"])
-
-
-def manage_page():
-    return _m(
-        s200=MANAGERS, s403=["viewer", "reporter", "analyst", "case_worker"], s404=["outsider"]
-    )
-
-
-def admin_page():
-    return _m(
-        s200=ADMINS,
-        s403=["viewer", "reporter", "analyst", "case_worker", "coordinator"],
-        s404=["outsider"],
-    )
-
-
-def sspf_forum_page(ok_status=200):
-    return _m(
-        **{f"s{ok_status}": ["case_worker", *MANAGERS]},
-        s404=["viewer", "reporter", "analyst", "outsider"],
-    )
-
-
-def api(default=200, anon=403, **kw):
-    base = _m(anon=anon, **{f"s{default}": SIGNED_IN})
-    for status, actors in kw.items():
-        for a in actors:
-            base[a] = int(status[1:])
-    return base
-
-
-EXPECTED: dict[str, dict] = {
-    "healthz": dict.fromkeys(ALL_ACTORS, 200),
-    "set_language": dict.fromkeys(ALL_ACTORS, 302),
-    "account:login": _m(anon=200, s302=SIGNED_IN),
-    "account:logout": dict.fromkeys(ALL_ACTORS, 405),
-    "account:otp_verify": _m(s302=SIGNED_IN),
-    "account:otp_setup": _m(
-        s200=["viewer", "reporter", "analyst"],
-        s302=["coordinator", "case_worker", "municipal_admin", "system_admin", "outsider"],
-    ),
-    "account:profile": _m(s200=SIGNED_IN),
-    "account:password_change": _m(s200=SIGNED_IN),
-    "core:home": _m(s302=SIGNED_IN),
-    "core:municipality_list": _m(s200=SIGNED_IN),
-    "core:municipality_detail": members_page(),
-    "core:organisation_list": members_page(),
-    "core:organisation_detail": members_page(),
-    "core:organisation_create": manage_page(),
-    "core:organisation_edit": manage_page(),
-    "core:organisation_delete": manage_page(),
-    "core:area_list": members_page(),
-    "core:area_detail": members_page(),
-    "core:area_create": manage_page(),
-    "core:area_edit": manage_page(),
-    "core:area_delete": manage_page(),
-    "core:forum_list": members_page(),
-    "core:forum_detail": sspf_forum_page(),
-    "core:forum_create": manage_page(),
-    "core:forum_edit": manage_page(),
-    "core:forum_delete": manage_page(),
-    "core:member_list": manage_page(),
-    "core:member_create": manage_page(),
-    "core:user_detail": manage_page(),
-    "core:user_account": _m(
-        s405=MANAGERS, s403=["viewer", "reporter", "analyst", "case_worker"], s404=["outsider"]
-    ),
-    "core:membership_delete": manage_page(),
-    "core:security_policy": admin_page(),
-    "audit:log": admin_page(),
-    "api:schema": api(),
-    "api:docs": api(),
-    "api:municipality-list": api(),
-    "api:municipality-detail": api(s404=["outsider"]),
-    "api:policearea-list": api(),
-    "api:policearea-detail": api(s404=["outsider"]),
-    "api:organisation-list": api(),
-    "api:organisation-detail": api(s404=["outsider"]),
-    "api:area-list": api(),
-    "api:area-detail": api(s404=["outsider"]),
-    "api:forum-list": api(),
-    "api:forum-detail": api(s404=["viewer", "reporter", "analyst", "outsider"]),
-    "api:membership-list": api(),
-    "api:membership-detail": api(s404=["viewer", "analyst", "case_worker", "outsider"]),
-}
+EXPECTED = _merged_expectations()
 
 
 def walk(patterns=None, prefix_ns=""):
@@ -143,32 +51,21 @@ def walk(patterns=None, prefix_ns=""):
 
 
 def kwargs_for(name: str, pattern, world) -> dict:
-    objects = {
-        "organisation": world.orgs["field"].pk,
-        "area": world.areas["centrum"].pk,
-        "forum": world.forums["sspf"].pk,
-        "user_detail": world.users["reporter"].pk,
-        "user_account": world.users["reporter"].pk,
-        "membership": world.memberships["reporter"].pk,
-        "policearea": world.police_area.pk,
-    }
     kwargs = {}
     for key in pattern.regex.groupindex:
         if key == "code":
             kwargs[key] = world.sundsvall.code
         elif key == "pk":
             short = name.split(":")[-1]
-            match = next(v for k, v in objects.items() if short.startswith(k))
-            kwargs[key] = match
+            kwargs[key] = next(v for k, v in world.matrix_objects.items() if short.startswith(k))
     return kwargs
 
 
 @pytest.fixture
 def matrix_world(world):
-    from brygga.core.models import PoliceArea
-
-    world.police_area = PoliceArea.objects.create(name="LPO Medelpad (test)")
-    world.police_area.municipalities.add(world.sundsvall)
+    world.matrix_objects = {}
+    for module in _modules():
+        world.matrix_objects.update(module.objects(world))
     return world
 
 

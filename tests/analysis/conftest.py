@@ -19,6 +19,13 @@ def mc_tolerance(p: np.ndarray, permutations: int, *, sigmas: float = 5.0) -> np
     return sigmas * se + 3.0 / (permutations + 1)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # registered by pytest-xdist too; declared here so --strict-markers passes without it
+    config.addinivalue_line(
+        "markers", "xdist_group(name): run tests of a group on one xdist worker"
+    )
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20240601)

@@ -25,6 +25,10 @@ from brygga.analysis import hotspots as hs
 
 PERMS = 999
 
+# esda's permutation engine is numba-compiled on first use (~20 s). Keep all
+# esda tests on one xdist worker so that the compilation happens only once.
+pytestmark = pytest.mark.xdist_group("esda-numba")
+
 
 def _clustered_counts(nr: int, nc: int, seed: int) -> np.ndarray:
     """Poisson counts with two hot spots and a cold corner (crime-like grid)."""

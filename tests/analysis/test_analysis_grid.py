@@ -176,7 +176,9 @@ def test_nonfinite_coordinates_are_rejected(fn: str) -> None:
         "h3": lambda: h3_counts(x + 17, y + 60, 8),
         "inside": lambda: points_in_polygon(x, y, shapely.box(0, 0, 5, 5)),
     }
-    with pytest.raises(AnalysisInputError, match=r"x contains 1 non-finite|lon contains 1 non-finite"):
+    with pytest.raises(
+        AnalysisInputError, match=r"x contains 1 non-finite|lon contains 1 non-finite"
+    ):
         calls[fn]()
 
 

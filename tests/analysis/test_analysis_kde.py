@@ -42,7 +42,9 @@ def _kdepy(x, y, kernel: str, bw_m: float, weights=None) -> np.ndarray:
         ("quartic", "biweight", 400.0 / math.sqrt(7)),
     ],
 )
-def test_matches_kdepy_fftkde(kernel: str, kdepy_kernel: str, kdepy_bw: float, weighted: bool) -> None:
+def test_matches_kdepy_fftkde(
+    kernel: str, kdepy_kernel: str, kdepy_bw: float, weighted: bool
+) -> None:
     x, y = _points(4000, 1)
     w = np.random.default_rng(2).uniform(0.5, 2.0, x.size) if weighted else None
     ref = _kdepy(x, y, kdepy_kernel, kdepy_bw, w)
@@ -61,7 +63,10 @@ def test_mass_is_conserved_and_units_are_per_km2() -> None:
         assert res.density.sum() * GRID.cell_area_km2 == pytest.approx(3000, rel=1e-9)
     # 100 events spread uniformly over 1 km² -> about 100 per km² in the middle
     g = GridSpec(0, 0, 20.0, 150, 150)
-    gx, gy = np.meshgrid(np.linspace(1000, 2000, 10, endpoint=False) + 50, np.linspace(1000, 2000, 10, endpoint=False) + 50)
+    gx, gy = np.meshgrid(
+        np.linspace(1000, 2000, 10, endpoint=False) + 50,
+        np.linspace(1000, 2000, 10, endpoint=False) + 50,
+    )
     res = kde_grid(gx.ravel(), gy.ravel(), g, bandwidth=60.0)
     assert res.density[75, 75] == pytest.approx(100.0, rel=0.02)
 

@@ -31,7 +31,9 @@ def _pointpats(x, y, t, delta, tau, permutations, seed):
     np.random.seed(seed)  # pointpats uses the global numpy RNG
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return Knox(np.column_stack([x, y]), t[:, None], delta=delta, tau=tau, permutations=permutations)
+        return Knox(
+            np.column_stack([x, y]), t[:, None], delta=delta, tau=tau, permutations=permutations
+        )
 
 
 @pytest.mark.parametrize(("delta", "tau"), [(100.0, 7.0), (50.0, 3.0), (250.0, 14.0), (5.0, 0.0)])
@@ -124,7 +126,9 @@ def test_no_pairs_and_tiny_inputs() -> None:
     assert empty.observed.sum() == 0 and empty.n_pairs == 0
     one = knox_test([1.0], [2.0], [3.0], space_bands=100, time_bands=7)
     assert one.observed.sum() == 0 and (one.p_value == 1).all()
-    far = knox_test([0.0, 1e6], [0.0, 0.0], [0.0, 1.0], space_bands=100, time_bands=7, permutations=9)
+    far = knox_test(
+        [0.0, 1e6], [0.0, 0.0], [0.0, 1.0], space_bands=100, time_bands=7, permutations=9
+    )
     assert far.observed.tolist() == [[0, 0], [1, 0]] and far.n_close_pairs == 0
 
 

@@ -27,8 +27,13 @@ def test_importing_every_submodule_does_not_import_django() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok ")
@@ -48,7 +53,8 @@ def test_source_has_no_django_imports() -> None:
                 names = [node.module]
             elif (
                 isinstance(node, ast.Call)
-                and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("import_module", "__import__")
+                and getattr(node.func, "attr", getattr(node.func, "id", ""))
+                in ("import_module", "__import__")
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
             ):

@@ -38,7 +38,11 @@ FAST = settings(
 coord = st.floats(min_value=0.0, max_value=2000.0, allow_nan=False, allow_infinity=False)
 points = st.lists(st.tuples(coord, coord), min_size=0, max_size=120)
 GRID = GridSpec(0.0, 0.0, 100.0, 20, 20)
-AREAS = [shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 2000), shapely.box(0, 1000, 1000, 2000)]
+AREAS = [
+    shapely.box(0, 0, 1000, 1000),
+    shapely.box(1000, 0, 2000, 2000),
+    shapely.box(0, 1000, 1000, 2000),
+]
 
 
 def _xy(pts: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -164,7 +168,10 @@ def test_empty_and_single_point_inputs() -> None:
     assert h3_counts(e, e, 8).counts.size == 0
     one = np.array([1234.5])
     assert grid_counts(one, one, GRID).counts[12, 12] == 1
-    assert area_counts(one, one, AREAS).tolist() == [0, 0, 0] or area_counts(one, one, AREAS).sum() == 1
+    assert (
+        area_counts(one, one, AREAS).tolist() == [0, 0, 0]
+        or area_counts(one, one, AREAS).sum() == 1
+    )
     single = kde_grid(one, one, GRID, bandwidth=80.0)
     assert single.density.sum() * GRID.cell_area_km2 == pytest.approx(1.0)
     assert np.unravel_index(single.density.argmax(), GRID.shape) == (12, 12)

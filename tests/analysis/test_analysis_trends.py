@@ -77,9 +77,11 @@ def test_seasonal_baseline_expectation_and_flags() -> None:
     counts[-5] = 0  # a clear decrease in August
     res = seasonal_baseline(counts, season, year, window=1, years_back=5)
     t = len(counts) - 2
-    sel = (np.minimum(np.abs(season - season[t]) % 12, 12 - np.abs(season - season[t]) % 12) <= 1) & (
-        year < year[t]
-    ) & (year >= year[t] - 5)
+    sel = (
+        (np.minimum(np.abs(season - season[t]) % 12, 12 - np.abs(season - season[t]) % 12) <= 1)
+        & (year < year[t])
+        & (year >= year[t] - 5)
+    )
     assert res.n_baseline[t] == sel.sum() == 15
     assert res.expected[t] == pytest.approx(counts[sel].mean())
     assert res.flag[t] == 1 and res.flag[-5] == -1
