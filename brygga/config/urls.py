@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("konto/", include("brygga.core.urls_account")),
     path("api/v1/", include("brygga.api.urls")),
+    path("open311/v2/", include("brygga.incidents.open311.urls")),
+    path("", include("brygga.incidents.urls")),
     path("", include("brygga.audit.urls")),
     path("", include("brygga.core.urls")),
 ]

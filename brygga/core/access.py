@@ -55,6 +55,16 @@ ROLE_ABILITIES: dict[str, frozenset[str]] = {
     Role.MUNICIPAL_ADMIN: frozenset({"view", "manage", "administer", "audit"}),
 }
 
+# Which ability lets a user add a row of a model in a municipality (default: "manage").
+CREATE_ABILITIES: dict[str, tuple[str, ...]] = {
+    "core.rolesecuritypolicy": ("administer",),
+    "incidents.incident": ("report", "manage"),
+    "incidents.nilreport": ("report", "manage"),
+    "incidents.importjob": ("analyse", "manage"),
+    "incidents.importprofile": ("analyse", "manage"),
+    "incidents.open311key": ("administer",),
+}
+
 RuleFn = Callable[["AccessResolver", QuerySet, str], QuerySet]
 _RULES: dict[type[Model], RuleFn] = {}
 
@@ -149,10 +159,8 @@ class AccessResolver:
 
     def can_create_in(self, model: type[Model], municipality: Municipality | int) -> bool:
         """May the user add a new ``model`` row in this municipality?"""
-        ability = {
-            RoleSecurityPolicy: "administer",
-        }.get(model, "manage")
-        return self.has_ability(ability, municipality)
+        abilities = CREATE_ABILITIES.get(model._meta.label_lower, ("manage",))
+        return any(self.has_ability(a, municipality) for a in abilities)
 
     def can_view_audit(self, municipality: Municipality | int | None = None) -> bool:
         if self.is_system_admin:
@@ -279,3 +287,99 @@ def _register_audit_rule() -> None:
 
 
 _register_audit_rule()
+
+
+def register_incident_rules() -> None:
+    """Rules for the incidents app (called from its AppConfig.ready)."""
+    from brygga.incidents.models import (
+        Category,
+        ImportJob,
+        ImportProfile,
+        Incident,
+        NilReport,
+        Open311Contact,
+        Open311Key,
+        PoliceTypeMapping,
+        Source,
+        Status,
+        Visibility,
+    )
+
+    @rule(Incident)
+    def _incident(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+        qs = qs.filter(deleted_at__isnull=True)
+        viewable = resolver.municipalities_with("view")
+        managed = resolver.municipalities_with("manage")
+        analysed = resolver.municipalities_with("analyse")
+        own_orgs = {g.organisation_id for g in resolver.grants}
+        if action == VIEW:
+            in_scope = Q(municipality_id__in=viewable) | Q(
+                municipality__isnull=True,
+                county_id__in=Municipality.objects.filter(pk__in=viewable).values("county_id"),
+            )
+            # Need-to-know: personal data, organisation-only rows, rejected reports and
+            # untrusted public tips not yet reviewed are shown to the reporting organisation
+            # and to those who manage the municipality (analysts also see new public tips).
+            restricted = (
+                Q(has_personal_data=True)
+                | Q(visibility=Visibility.ORGANISATION)
+                | Q(status=Status.REJECTED)
+            )
+            untrusted = Q(source=Source.OPEN311, status=Status.NEW)
+            privileged = Q(municipality_id__in=managed) | Q(reporting_organisation_id__in=own_orgs)
+            return qs.filter(in_scope).filter(
+                ~restricted | privileged
+            ).filter(~untrusted | privileged | Q(municipality_id__in=analysed))
+        if action == CHANGE:
+            reporters = {
+                g.organisation_id for g in resolver.grants if "report" in ROLE_ABILITIES[g.role]
+            }
+            return qs.filter(
+                Q(municipality_id__in=managed)
+                | Q(reporting_organisation_id__in=reporters, status=Status.NEW,
+                    source=Source.MANUAL)
+            )
+        return qs.none()
+
+    @rule(Category)
+    def _category(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+        if action == VIEW:
+            return qs.filter(
+                Q(municipality__isnull=True)
+                | Q(municipality_id__in=resolver.municipalities_with("view"))
+            )
+        return qs.filter(municipality_id__in=resolver.municipalities_with("manage"))
+
+    @rule(PoliceTypeMapping)
+    def _police_mapping(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+        # One table for the whole installation: read by all, changed by system administrators.
+        return qs if action == VIEW and resolver.municipalities_with("view") else qs.none()
+
+    @rule(ImportProfile, ImportJob)
+    def _imports(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+        allowed = resolver.municipalities_with("manage") | resolver.municipalities_with("analyse")
+        if action not in (VIEW, CHANGE):
+            return qs.none()
+        return qs.filter(municipality_id__in=allowed)
+
+    @rule(NilReport)
+    def _nil_report(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+        if action == VIEW:
+            return qs.filter(municipality_id__in=resolver.municipalities_with("view"))
+        reporters = {
+            g.organisation_id for g in resolver.grants if "report" in ROLE_ABILITIES[g.role]
+        }
+        return qs.filter(
+            Q(municipality_id__in=resolver.municipalities_with("manage"))
+            | Q(organisation_id__in=reporters)
+        )
+
+    @rule(Open311Key)
+    def _open311_key(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+        return qs.filter(municipality_id__in=resolver.municipalities_with("administer"))
+
+    @rule(Open311Contact)
+    def _open311_contact(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+        if action != VIEW:
+            return qs.none()
+        return qs.filter(municipality_id__in=resolver.municipalities_with("manage"))

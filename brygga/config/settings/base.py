@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "brygga.core",
     "brygga.audit",
+    "brygga.incidents",
     "brygga.api",
 ]
 

@@ -1,0 +1,167 @@
+"""Where an incident happened: validation and derivation shared by the report form, the API,
+imports and Open311. Messages are Swedish (gettext) and name the field that is wrong."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import shapely
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from brygga.core.geo import (
+    BOUNDARY_TOLERANCE_M,
+    SWEDEN_LAT,
+    SWEDEN_LON,
+    boundary_sweref,
+    sweref_to_wgs84,
+    wgs84_to_sweref,
+)
+from brygga.core.models import Area, Municipality
+
+# SWEREF 99 TM covers Sweden with eastings of about 250–930 km and northings 6 100–7 700 km.
+SWEREF_E = (200_000.0, 1_000_000.0)
+SWEREF_N = (6_000_000.0, 7_800_000.0)
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float | None = None
+    lon: float | None = None
+    sweref_e: float | None = None
+    sweref_n: float | None = None
+    area: Area | None = None
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None
+
+
+def _finite(*values: float) -> bool:
+    return all(v is not None and math.isfinite(v) for v in values)
+
+
+def check_wgs84(lat: float, lon: float, field: str = "lat") -> None:
+    if not _finite(lat, lon):
+        raise ValidationError({field: _("The coordinates must be numbers.")})
+    if SWEDEN_LAT[0] <= lat <= SWEDEN_LAT[1] and SWEDEN_LON[0] <= lon <= SWEDEN_LON[1]:
+        return
+    if SWEDEN_LAT[0] <= lon <= SWEDEN_LAT[1] and SWEDEN_LON[0] <= lat <= SWEDEN_LON[1]:
+        raise ValidationError(
+            {
+                field: _(
+                    "Latitude and longitude look swapped (latitude is about "
+                    "55–69 in Sweden, longitude 11–24)."
+                )
+            }
+        )
+    if abs(lat) > 1000 or abs(lon) > 1000:
+        raise ValidationError(
+            {
+                field: _(
+                    "The values look like SWEREF 99 TM metres, not WGS84 "
+                    "degrees. Give them as SWEREF 99 TM instead."
+                )
+            }
+        )
+    raise ValidationError({field: _("The point lies outside Sweden.")})
+
+
+def check_sweref(e: float, n: float, field: str = "sweref_e") -> None:
+    if not _finite(e, n):
+        raise ValidationError({field: _("The coordinates must be numbers.")})
+    if SWEREF_E[0] <= e <= SWEREF_E[1] and SWEREF_N[0] <= n <= SWEREF_N[1]:
+        return
+    if SWEREF_E[0] <= n <= SWEREF_E[1] and SWEREF_N[0] <= e <= SWEREF_N[1]:
+        raise ValidationError(
+            {
+                field: _(
+                    "Easting and northing look swapped (northing is about "
+                    "6 100 000–7 700 000 m in Sweden)."
+                )
+            }
+        )
+    if abs(e) < 1000 and abs(n) < 1000:
+        raise ValidationError(
+            {
+                field: _(
+                    "The values look like WGS84 degrees, not SWEREF 99 TM "
+                    "metres. Give them as latitude and longitude instead."
+                )
+            }
+        )
+    raise ValidationError({field: _("The point lies outside Sweden.")})
+
+
+def inside_municipality(municipality: Municipality, e: float, n: float) -> bool:
+    boundary = boundary_sweref(municipality)
+    if shapely.contains_xy(boundary, e, n):
+        return True
+    return boundary.distance(shapely.Point(e, n)) <= BOUNDARY_TOLERANCE_M
+
+
+def area_at(municipality: Municipality, lat: float, lon: float, areas=None) -> Area | None:
+    """The smallest area of the municipality containing the point (areas may be nested)."""
+    from brygga.core.geo import areas_containing
+
+    candidates = (
+        areas
+        if areas is not None
+        else Area.objects.filter(
+            municipality=municipality,
+            min_lon__lte=lon,
+            max_lon__gte=lon,
+            min_lat__lte=lat,
+            max_lat__gte=lat,
+        )
+    )
+    hits = areas_containing(candidates, lon, lat)
+    if not hits:
+        return None
+    return min(hits, key=lambda a: (a.max_lon - a.min_lon) * (a.max_lat - a.min_lat))
+
+
+def resolve(
+    municipality: Municipality,
+    *,
+    lat: float | None = None,
+    lon: float | None = None,
+    sweref_e: float | None = None,
+    sweref_n: float | None = None,
+    area: Area | None = None,
+    areas=None,
+) -> Location:
+    """Validate and complete a location. A point wins over an area; with only an area the
+    incident is placed in the area without a point of its own."""
+    if lat is not None or lon is not None:
+        if lat is None or lon is None:
+            raise ValidationError({"lat": _("Give both latitude and longitude.")})
+        check_wgs84(lat, lon)
+        e, n = wgs84_to_sweref(lon, lat)
+    elif sweref_e is not None or sweref_n is not None:
+        if sweref_e is None or sweref_n is None:
+            raise ValidationError({"sweref_e": _("Give both easting (E) and northing (N).")})
+        check_sweref(sweref_e, sweref_n)
+        e, n = sweref_e, sweref_n
+        lon, lat = sweref_to_wgs84(e, n)
+    elif area is not None:
+        if area.municipality_id != municipality.pk:
+            raise ValidationError({"area": _("The area belongs to another municipality.")})
+        return Location(area=area)
+    else:
+        raise ValidationError(
+            {"lat": _("Say where it happened: a point on the map, coordinates or an area.")}
+        )
+    if not inside_municipality(municipality, e, n):
+        raise ValidationError(
+            {
+                "lat": _("The point lies outside the municipality %(name)s.")
+                % {"name": municipality.name}
+            }
+        )
+    lat, lon = round(lat, 7), round(lon, 7)
+    found = area_at(municipality, lat, lon, areas)
+    return Location(
+        lat=lat, lon=lon, sweref_e=round(e, 2), sweref_n=round(n, 2), area=found or area
+    )
