@@ -1,0 +1,3 @@
+"""URL patterns (included into the incidents namespace by brygga/incidents/urls.py)."""
+
+urlpatterns: list = []
