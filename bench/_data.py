@@ -44,9 +44,11 @@ def crime_events(
     # times: seasonal (summer peak) and weekly (weekend peak) variation
     m = xy.shape[0]
     t = rng.uniform(0, days, m * 2)
-    keep = rng.random(m * 2) < (
-        (1 + 0.25 * np.sin(2 * np.pi * (t - 80) / 365)) * (1 + 0.3 * (np.floor(t) % 7 >= 5))
-    ) / 1.65
+    keep = (
+        rng.random(m * 2)
+        < ((1 + 0.25 * np.sin(2 * np.pi * (t - 80) / 365)) * (1 + 0.3 * (np.floor(t) % 7 >= 5)))
+        / 1.65
+    )
     t = t[keep][:m]
     # near repeats: follow-ups within ~100 m and ~a week of a parent event
     parent = rng.integers(0, m, n_nr)
@@ -71,8 +73,13 @@ def region_events(
     xs, ys, ts = [], [], []
     for k in range(nt):
         i, j = divmod(k, tiles[1])
-        x, y, t = crime_events(int(per[k]), seed + 1000 * k, extent_m=extent_m,
-                               x0=X0 + i * extent_m, y0=Y0 + j * extent_m)
+        x, y, t = crime_events(
+            int(per[k]),
+            seed + 1000 * k,
+            extent_m=extent_m,
+            x0=X0 + i * extent_m,
+            y0=Y0 + j * extent_m,
+        )
         xs.append(x)
         ys.append(y)
         ts.append(t)

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from brygga.core import api as core_api
+from brygga.incidents import api as incidents_api
 
 from . import views
 
@@ -15,6 +16,9 @@ router.register("organisations", core_api.OrganisationViewSet, basename="organis
 router.register("areas", core_api.AreaViewSet, basename="area")
 router.register("forums", core_api.ForumViewSet, basename="forum")
 router.register("memberships", core_api.MembershipViewSet, basename="membership")
+router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
+router.register("categories", incidents_api.CategoryViewSet, basename="category")
+router.register("import-profiles", incidents_api.ImportProfileViewSet, basename="importprofile")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -93,11 +93,13 @@ def track_model(model: type[models.Model], exclude: tuple[str, ...] = ()) -> Non
         )
 
 
-def track_app_models(app_config, exclude: dict[str, tuple[str, ...]] | None = None) -> None:
-    """Track every concrete model of a domain app."""
+def track_app_models(app_config, exclude: dict[str, tuple[str, ...]] | None = None,
+                     skip: tuple[str, ...] = ()) -> None:
+    """Track every concrete model of a domain app (``exclude``: fields left out of the history,
+    e.g. personal data or secrets; ``skip``: technical models with no history of their own)."""
     exclude = exclude or {}
     for model in app_config.get_models():
-        if model._meta.abstract or model._meta.proxy:
+        if model._meta.abstract or model._meta.proxy or model.__name__ in skip:
             continue
         track_model(model, exclude.get(model.__name__, ()))
 

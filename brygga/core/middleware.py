@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from .selectors import otp_required_for
 
-_OPEN_PREFIXES = ("/konto/", "/static/", "/i18n/", "/healthz", "/oidc/")
+_OPEN_PREFIXES = ("/konto/", "/static/", "/i18n/", "/healthz", "/oidc/", "/open311/")
 
 
 class TwoFactorEnforcementMiddleware:

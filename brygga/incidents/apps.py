@@ -12,4 +12,12 @@ class IncidentsConfig(AppConfig):
 
         from . import access  # noqa: F401  (registers the resolver rules)
 
-        track_app_models(self, exclude={"Open311Key": ("key_hash",), "ImportJob": ("progress",)})
+        track_app_models(
+            self,
+            exclude={
+                "Open311Key": ("key_hash",),
+                "ImportJob": ("progress", "processed_rows", "errors"),
+                "Open311Contact": ("email", "first_name", "last_name", "phone"),
+            },
+            skip=("Open311Submission",),
+        )

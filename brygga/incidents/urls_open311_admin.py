@@ -1,3 +1,18 @@
-"""URL patterns (included into the incidents namespace by brygga/incidents/urls.py)."""
+"""URL patterns (included into the incidents namespace by brygga/incidents/urls.py):
+Open311 keys for municipal administrators and the contact details of a public tip."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_open311_admin as views
+
+urlpatterns = [
+    path("open311/nycklar/", views.open311_key_list, name="open311_key_list"),
+    path("open311/nycklar/ny/", views.open311_key_create, name="open311_key_create"),
+    path("open311/nycklar/<int:pk>/andra/", views.open311_key_edit, name="open311_key_edit"),
+    path(
+        "open311/nycklar/<int:pk>/aterkalla/",
+        views.open311_key_revoke,
+        name="open311_key_revoke",
+    ),
+    path("open311/tips/<int:pk>/kontakt/", views.open311_contact, name="open311_contact"),
+]

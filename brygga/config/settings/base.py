@@ -188,6 +188,9 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
+# Uploaded import files wait here for the worker (removed when the import finishes).
+MEDIA_ROOT = VAR_DIR / "uploads"
+MEDIA_URL = "/uploads/"  # never served: uploads are private and read only by the worker
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
@@ -276,6 +279,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Imports: largest accepted upload in MB (police events JSON; CSV/XLSX files).
+BRYGGA_POLICE_UPLOAD_MAX_MB = env.int("BRYGGA_POLICE_UPLOAD_MAX_MB", default=50)
+BRYGGA_IMPORT_MAX_MB = env.int("BRYGGA_IMPORT_MAX_MB", default=200)
 
 # Demo and map defaults
 BRYGGA_DEMO_PASSWORD = env.str("BRYGGA_DEMO_PASSWORD", default="brygga-demo-2026")

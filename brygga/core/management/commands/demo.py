@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from brygga.core.demo import load_demo
+from brygga.incidents.demo import load_incident_demo
 
 
 class Command(BaseCommand):
@@ -24,10 +25,19 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         with console.status("Laddar demokommunen Sundsvall …"):
             summary = load_demo()
+        with console.status("Laddar demohändelser (partnerrapporter och polisens händelser) …"):
+            incidents = load_incident_demo()
         m = summary["municipality"]
         console.print(
             f"[bold]Demokommun:[/] {m.name} ({m.code}) – {summary['areas']} områden, "
             f"{summary['organisations']} organisationer, {summary['forums']} forum."
+        )
+        synthetic, police = incidents["synthetic"], incidents["police"]
+        console.print(
+            f"[bold]Händelser:[/] {synthetic['created']} nya partnerrapporter "
+            f"({synthetic['existing']} fanns redan; {synthetic['first']} – {synthetic['last']}), "
+            f"{police['created']} nya polishändelser för Västernorrland "
+            f"({police['unchanged']} fanns redan)."
         )
         table = Table(title="Demoinloggningar (fiktiva personer)")
         for col in ("Användarnamn", "Roll", "Organisation", "TOTP-nyckel (base32)"):

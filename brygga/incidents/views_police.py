@@ -1,0 +1,309 @@
+"""Pages for the police events feed: counts per police type, the upload of an events file with
+its job status, and the police type → category mapping. Every read goes through the resolver
+(``visible_to`` / ``municipality_view``); writes go through the services in ``police.py``."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from brygga.core.access import CHANGE, resolver_for
+from brygga.core.views import municipality_view
+
+from .models import Category, ImportJob, Incident, PoliceTypeMapping, Source
+from .police import (
+    police_incidents_for,
+    police_job_create,
+    police_mapping_update,
+    police_type_counts,
+    upload_max_bytes,
+    upload_storage,
+)
+from .tasks_police import run_police_import
+
+ALLOWED_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
+RECENT_JOBS = 10
+
+
+# --- forms ----------------------------------------------------------------------------------
+class PoliceUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Police events file"),
+        allow_empty_file=True,  # refused in clean_file, with the file's name
+        help_text=gettext_lazy(
+            "The police events API's JSON (a list of events) or JSON Lines with one event per "
+            "line; .json, .jsonl or the same compressed as .gz."
+        ),
+    )
+    all_municipalities = forms.BooleanField(
+        label=gettext_lazy("Import the events of every municipality (system administrators)"),
+        required=False,
+    )
+
+    def __init__(self, *args, allow_all: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_all:
+            del self.fields["all_municipalities"]
+        self.fields["file"].widget.attrs["accept"] = ",".join(ALLOWED_SUFFIXES)
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        name = Path(f.name).name
+        if not name.lower().endswith(ALLOWED_SUFFIXES):
+            raise ValidationError(
+                _("%(file)s: choose a .json, .jsonl or .gz file.") % {"file": name}
+            )
+        limit = upload_max_bytes()
+        if f.size > limit:
+            raise ValidationError(
+                _("%(file)s is %(size)s MB; the largest file accepted is %(limit)s MB.")
+                % {
+                    "file": name,
+                    "size": f"{f.size / 1024 / 1024:.1f}",
+                    "limit": limit // (1024 * 1024),
+                }
+            )
+        if f.size == 0:
+            raise ValidationError(_("%(file)s: the file is empty.") % {"file": name})
+        return f
+
+
+class MappingForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=gettext_lazy("Category"),
+        queryset=Category.objects.none(),
+    )
+    is_summary = forms.BooleanField(
+        label=gettext_lazy("Summary of several events (not counted as single incidents)"),
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = (
+            Category.objects.visible_to(user)
+            .filter(municipality__isnull=True, is_active=True)
+            .select_related("parent")
+        )
+
+
+# --- helpers --------------------------------------------------------------------------------
+def _require_import(request, municipality) -> None:
+    """Imports are for those who may add an import in the municipality (else 403)."""
+    if not resolver_for(request.user).can_create_in(ImportJob, municipality):
+        raise PermissionDenied
+
+
+def _jobs(request, municipality):
+    return ImportJob.objects.visible_to(request.user).filter(
+        municipality=municipality, kind=ImportJob.Kind.POLICE
+    )
+
+
+def _year(request) -> int | None:
+    value = request.GET.get("ar", "")
+    return int(value) if value.isdigit() and 1990 <= int(value) <= 2100 else None
+
+
+# --- pages ----------------------------------------------------------------------------------
+@municipality_view()
+@require_GET
+def police_summary(request, municipality):
+    """ "Polisens händelser": events per police type in the municipality, and the county-level
+    events of its county shown apart."""
+    year = _year(request)
+    counts = police_type_counts(request.user, municipality, year=year)
+    mappings = {
+        m.police_type: m
+        for m in PoliceTypeMapping.objects.visible_to(request.user).select_related(
+            "category", "category__parent"
+        )
+    }
+    singles, summaries = [], []
+    for police_type, c in counts.items():
+        mapping = mappings.get(police_type)
+        row = {
+            "type": police_type,
+            "mapping": mapping,
+            "municipality": c["municipality"],
+            "county": c["county"],
+            "total": c["municipality"] + c["county"],
+        }
+        (summaries if mapping and mapping.is_summary else singles).append(row)
+    for rows in (singles, summaries):
+        rows.sort(key=lambda r: (-r["municipality"], -r["total"], r["type"]))
+    years = [
+        d.year
+        for d in police_incidents_for(request.user, municipality)
+        .order_by()
+        .dates("occurred_from", "year", order="DESC")
+    ]
+    return render(
+        request,
+        "incidents/police_summary.html",
+        {
+            "municipality": municipality,
+            "county": municipality.county,
+            "singles": singles,
+            "summaries": summaries,
+            "total_municipality": sum(r["municipality"] for r in singles),
+            "total_county": sum(r["county"] for r in singles),
+            "year": year,
+            "years": years,
+            "can_import": resolver_for(request.user).can_create_in(ImportJob, municipality),
+        },
+    )
+
+
+@municipality_view()
+@require_http_methods(["GET", "POST"])
+def police_upload(request, municipality):
+    _require_import(request, municipality)
+    resolver = resolver_for(request.user)
+    form = PoliceUploadForm(
+        request.POST or None, request.FILES or None, allow_all=resolver.is_system_admin
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = Path(upload.name).name
+        suffix = ".gz" if name.lower().endswith(".gz") else Path(name).suffix.lower()
+        storage = upload_storage()
+        stored = storage.save(f"imports/police/{uuid.uuid4().hex}{suffix}", upload)
+        try:
+            job = police_job_create(
+                actor=request.user,
+                municipality=municipality,
+                file_name=name,
+                stored_file=stored,
+                all_municipalities=bool(form.cleaned_data.get("all_municipalities")),
+                language=get_language() or "",
+            )
+        except Exception:
+            storage.delete(stored)
+            raise
+        run_police_import.enqueue(job.pk)
+        return redirect("incidents:police_job", code=municipality.code, pk=job.pk)
+    return render(
+        request,
+        "incidents/police_upload.html",
+        {
+            "municipality": municipality,
+            "form": form,
+            "jobs": _jobs(request, municipality).select_related("created_by")[:RECENT_JOBS],
+            "max_mb": upload_max_bytes() // (1024 * 1024),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _job_context(request, municipality, pk: int) -> dict:
+    _require_import(request, municipality)
+    job = get_object_or_404(_jobs(request, municipality).select_related("created_by"), pk=pk)
+    result = job.options.get("result") or {}
+    return {
+        "municipality": municipality,
+        "job": job,
+        "result": result,
+        "active": job.state in (ImportJob.State.PENDING, ImportJob.State.RUNNING),
+        "saving": job.state == ImportJob.State.RUNNING
+        and job.total_rows
+        and job.processed_rows >= job.total_rows,
+    }
+
+
+@municipality_view()
+@require_GET
+def police_job(request, municipality, pk: int):
+    return render(request, "incidents/police_job.html", _job_context(request, municipality, pk))
+
+
+@municipality_view()
+@require_GET
+def police_job_status(request, municipality, pk: int):
+    """The job's status block, polled by htmx every second while the job runs."""
+    return render(
+        request, "incidents/police_job_status.html", _job_context(request, municipality, pk)
+    )
+
+
+@municipality_view()
+@require_GET
+def police_mapping_list(request, municipality):
+    """Every police type with its category, unreviewed first, and how many of this
+    municipality's police events (and of its county's county-level events) have it."""
+    counts = police_type_counts(request.user, municipality)
+    mappings = (
+        PoliceTypeMapping.objects.visible_to(request.user)
+        .select_related("category", "category__parent")
+        .order_by("reviewed", "police_type")
+    )
+    rows = [
+        {
+            "mapping": m,
+            "municipality": counts.get(m.police_type, {}).get("municipality", 0),
+            "county": counts.get(m.police_type, {}).get("county", 0),
+        }
+        for m in mappings
+    ]
+    return render(
+        request,
+        "incidents/police_mapping_list.html",
+        {
+            "municipality": municipality,
+            "county": municipality.county,
+            "rows": rows,
+            "unreviewed": sum(1 for r in rows if not r["mapping"].reviewed),
+            "can_edit": PoliceTypeMapping.objects.visible_to(request.user, CHANGE).exists(),
+        },
+    )
+
+
+@municipality_view()
+@require_http_methods(["GET", "POST"])
+def police_mapping_edit(request, municipality, pk: int):
+    mapping = get_object_or_404(
+        PoliceTypeMapping.objects.visible_to(request.user).select_related("category"), pk=pk
+    )
+    if not resolver_for(request.user).can(CHANGE, mapping):
+        raise PermissionDenied
+    form = MappingForm(
+        request.POST or None,
+        user=request.user,
+        initial={"category": mapping.category_id, "is_summary": mapping.is_summary},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = police_mapping_update(
+                actor=request.user,
+                mapping=mapping,
+                category=form.cleaned_data["category"],
+                is_summary=form.cleaned_data["is_summary"],
+            )
+        except ValidationError as exc:
+            form.add_error("category", exc.messages)
+        else:
+            messages.success(
+                request,
+                _("“%(type)s” now maps to %(category)s; %(n)s police events were re-categorised.")
+                % {"type": mapping.police_type, "category": mapping.category, "n": n},
+            )
+            return redirect("incidents:police_mapping_list", code=municipality.code)
+    n_events = (
+        Incident.objects.visible_to(request.user)
+        .filter(source=Source.POLICE, source_type=mapping.police_type)
+        .count()
+    )
+    return render(
+        request,
+        "incidents/police_mapping_form.html",
+        {"municipality": municipality, "mapping": mapping, "form": form, "n_events": n_events},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,238 @@
+/* Brygga incidents: the report form (tap the map to choose the place, quick times) and the
+   incident map (clustered points, areas shaded by the number of reports).
+   No inline script anywhere (CSP): data comes from json_script blocks named by data-* attributes.
+
+   Quick times (browser's local time; the end is never later than now):
+   - "Now":          the current minute, no interval.
+   - "This evening": 18:00–23:59 today; before 18:00 it means yesterday evening.
+   - "Last night":   22:00–06:00 ending this morning; after 22:00 it means tonight until now.
+   - "This weekend": the latest Friday 18:00 to Monday 06:00.
+   An interval also ticks "I don't know the exact time". */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function readData(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function baseMap(el, data) {
+    var tiles = data.tiles && data.tiles.url;
+    var map = L.map(el, { zoomSnap: 0.25, maxZoom: 19, attributionControl: !!tiles });
+    if (tiles) {
+      L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution || "", maxZoom: 19 }).addTo(map);
+    }
+    var boundary = null;
+    if (data.boundary && data.boundary.geometry) {
+      boundary = L.geoJSON(data.boundary, {
+        style: { color: "#0b4f71", weight: 2, fillColor: "#ffffff", fillOpacity: 0.6 },
+        interactive: false
+      }).addTo(map);
+      map.fitBounds(boundary.getBounds(), { padding: [8, 8] });
+    } else {
+      map.setView([62.0, 15.0], 5);
+    }
+    el.brygga = map;
+    return map;
+  }
+
+  /* ---- report form ---------------------------------------------------------------------- */
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function fmt(d) {
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) +
+      "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+  function at(base, days, h, m) {
+    var d = new Date(base.getTime());
+    d.setDate(d.getDate() + days);
+    d.setHours(h, m || 0, 0, 0);
+    return d;
+  }
+  function earliest(a, b) { return a < b ? a : b; }
+
+  function quickTime(kind) {
+    var now = new Date();
+    now.setSeconds(0, 0);
+    var start = now, end = null;
+    if (kind === "evening") {
+      start = at(now, 0, 18);
+      if (now < start) { start = at(now, -1, 18); }
+      end = earliest(at(start, 0, 23, 59), now);
+    } else if (kind === "night") {
+      if (now.getHours() >= 22) { start = at(now, 0, 22); end = now; }
+      else { start = at(now, -1, 22); end = earliest(at(now, 0, 6), now); }
+    } else if (kind === "weekend") {
+      var sinceFriday = (now.getDay() - 5 + 7) % 7;
+      start = at(now, -sinceFriday, 18);
+      if (start > now) { start = at(start, -7, 18); }
+      end = earliest(at(start, 3, 6), now);
+    }
+    return { start: start, end: end };
+  }
+
+  function initTimes(form) {
+    var from = form.querySelector("[name=occurred_from]");
+    var to = form.querySelector("[name=occurred_to]");
+    var unknown = form.querySelector("[name=time_unknown]");
+    var wrap = document.getElementById("occurred-to-wrap");
+    if (!from || !to || !unknown || !wrap) { return; }
+    function sync() { wrap.hidden = !unknown.checked; }
+    unknown.addEventListener("change", sync);
+    sync();
+    form.querySelectorAll("[data-quick]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var t = quickTime(button.dataset.quick);
+        from.value = fmt(t.start);
+        unknown.checked = !!t.end;
+        to.value = t.end ? fmt(t.end) : "";
+        sync();
+        form.querySelectorAll("[data-quick]").forEach(function (b) {
+          b.setAttribute("aria-pressed", b === button ? "true" : "false");
+        });
+      });
+    });
+  }
+
+  function number(input) {
+    if (!input || !input.value) { return null; }
+    var v = parseFloat(input.value.replace(/\s/g, "").replace(",", "."));
+    return isFinite(v) ? v : null;
+  }
+
+  function initReportMap(el) {
+    var data = readData(el.dataset.reportMap);
+    var form = el.closest("form");
+    if (!data || !form || !window.L) { return; }
+    var map = baseMap(el, data);
+    var lat = form.querySelector("[name=lat]");
+    var lon = form.querySelector("[name=lon]");
+    var status = document.getElementById("map-status");
+    var labels = data.labels || {};
+    var marker = null;
+
+    function show(la, lo) {
+      if (marker) { marker.setLatLng([la, lo]); }
+      else {
+        marker = L.circleMarker([la, lo], {
+          radius: 10, color: "#a4161a", weight: 3, fillColor: "#f2b705", fillOpacity: 0.9,
+          interactive: false
+        }).addTo(map);
+      }
+      if (status) {
+        status.textContent = (labels.chosen || "%(lat)s, %(lon)s")
+          .replace("%(lat)s", la.toFixed(5)).replace("%(lon)s", lo.toFixed(5));
+      }
+    }
+    function choose(la, lo) {
+      lat.value = la.toFixed(6);
+      lon.value = lo.toFixed(6);
+      ["sweref_n", "sweref_e"].forEach(function (n) {
+        var i = form.querySelector("[name=" + n + "]");
+        if (i) { i.value = ""; }
+      });
+      show(la, lo);
+    }
+    map.on("click", function (e) { choose(e.latlng.lat, e.latlng.lng); });
+    function fromInputs() {
+      var la = number(lat), lo = number(lon);
+      if (la !== null && lo !== null && Math.abs(la) <= 90 && Math.abs(lo) <= 180) {
+        show(la, lo);
+        map.setView([la, lo], Math.max(map.getZoom(), 13));
+      }
+    }
+    [lat, lon].forEach(function (i) { if (i) { i.addEventListener("change", fromInputs); } });
+    if (number(lat) !== null) { fromInputs(); }
+    else if (data.point) { show(data.point[0], data.point[1]); map.setView(data.point, 14); }
+
+    var locate = document.getElementById("use-position");
+    if (locate) {
+      if (!navigator.geolocation) { locate.hidden = true; }
+      locate.addEventListener("click", function () {
+        if (status) { status.textContent = labels.locating || ""; }
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          choose(pos.coords.latitude, pos.coords.longitude);
+          map.setView([pos.coords.latitude, pos.coords.longitude], 15);
+        }, function () {
+          if (status) { status.textContent = labels.no_position || ""; }
+        }, { enableHighAccuracy: true, timeout: 10000 });
+      });
+    }
+  }
+
+  /* ---- incident map --------------------------------------------------------------------- */
+  var SHADES = ["#fff7d6", "#fde29a", "#f8b84e", "#e07b24", "#a8430f"];
+
+  function shade(n, max) {
+    if (!n) { return null; }
+    var i = Math.min(SHADES.length - 1, Math.floor((n / Math.max(max, 1)) * SHADES.length));
+    return SHADES[Math.max(i, 0)];
+  }
+
+  function initIncidentMap(el) {
+    var data = readData(el.dataset.incidentMap);
+    if (!data || !window.L) { return; }
+    var map = baseMap(el, data);
+    var labels = data.labels || {};
+    if (data.point) {
+      L.circleMarker(data.point, {
+        radius: 10, color: "#a4161a", weight: 3, fillColor: "#f2b705", fillOpacity: 0.9,
+        interactive: false
+      }).addTo(map);
+      map.setView(data.point, 14);
+      return;
+    }
+    var layers = [];
+    if (data.areas && data.areas.features && data.areas.features.length) {
+      var max = 0;
+      data.areas.features.forEach(function (f) { max = Math.max(max, f.properties.reports || 0); });
+      var areas = L.geoJSON(data.areas, {
+        style: function (f) {
+          var fill = shade(f.properties.reports, max);
+          return {
+            color: "#7a3b00", weight: 1.5, fillColor: fill || "#ffffff",
+            fillOpacity: fill ? 0.6 : 0.1
+          };
+        },
+        onEachFeature: function (f, layer) {
+          var n = f.properties.reports || 0;
+          var text = n === 1 ? (labels.one || "1") : (labels.many || "%(n)s").replace("%(n)s", n);
+          layer.bindTooltip(f.properties.name + ": " + text, { sticky: true, className: "area-label" });
+        }
+      }).addTo(map);
+      layers.push(areas);
+    }
+    var points = data.points || [];
+    if (points.length) {
+      var group = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false }) : L.featureGroup();
+      points.forEach(function (p) {
+        var title = p[3] + " " + p[4];
+        var marker = L.marker([p[1], p[2]], {
+          icon: L.divIcon({ className: "incident-dot", iconSize: [16, 16] }),
+          title: title,
+          alt: title
+        });
+        var link = document.createElement("a");
+        link.href = data.detail_url + p[0] + "/";
+        link.textContent = title;
+        marker.bindPopup(link);
+        group.addLayer(marker);
+      });
+      group.addTo(map);
+      layers.push(group);
+    }
+    // Zoom to where the data is (areas and points), not the whole municipality.
+    if (layers.length) {
+      var bounds = L.featureGroup(layers).getBounds();
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); }
+    }
+  }
+
+  function start() {
+    var form = document.getElementById("report-form");
+    if (form) { initTimes(form); }
+    document.querySelectorAll("[data-report-map]").forEach(initReportMap);
+    document.querySelectorAll("[data-incident-map]").forEach(initIncidentMap);
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();
