@@ -226,3 +226,27 @@ def pytest_terminal_summary(terminalreporter):
         f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped, "
         f"{counts['error']} errors"
     )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_survives_flushes(request, django_db_setup, django_db_blocker):
+    """Transactional tests (the browser tests) end with a flush that also empties the reference
+    tables the migrations filled (municipalities, categories). xdist may run other tests after
+    them on the same worker, so put the reference data back, committed, before the next test
+    opens its transaction. Costs one query per test; the reload happens only after a flush."""
+    if "django_db" not in {m.name for m in request.node.iter_markers()} and not {
+        "db", "transactional_db", "world", "client_for", "live_server"
+    } & set(request.fixturenames):
+        yield
+        return
+    with django_db_blocker.unblock():
+        from brygga.incidents.models import Category, PoliceTypeMapping
+        from brygga.incidents.reference import load_default_categories
+
+        if not Municipality.objects.exists():
+            from brygga.core.reference import load_reference_geography
+
+            load_reference_geography(County, Municipality)
+        if not Category.objects.exists():
+            load_default_categories(Category, PoliceTypeMapping)
+    yield

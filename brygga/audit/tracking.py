@@ -13,15 +13,26 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from .models import EventKind
 
 _tracked: dict[type[models.Model], tuple[str, ...]] = {}
+_redacted: dict[type[models.Model], tuple[str, ...]] = {}
 _SKIP_ALWAYS = ("created_at", "updated_at")
+REDACTED = "[redacted]"
 
 
 def snapshot(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict:
     data = {}
+    redacted = _redacted.get(type(instance), ())
     for f in instance._meta.concrete_fields:
         if f.name in exclude or f.name in _SKIP_ALWAYS:
             continue
-        data[f.attname] = f.value_from_object(instance)
+        value = f.value_from_object(instance)
+        if f.name in redacted and value not in (None, ""):
+            # Free text may hold personal data: the history says that it changed, and a
+            # fingerprint tells versions apart, but the text itself never enters the
+            # append-only trail.
+            import hashlib
+
+            value = f"{REDACTED} sha256:{hashlib.sha256(str(value).encode()).hexdigest()[:12]}"
+        data[f.attname] = value
     return data
 
 
@@ -79,10 +90,13 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
     record(kind=EventKind.UPDATE, subject=instance, changes={field: {verb: sorted(pk_set or [])}})
 
 
-def track_model(model: type[models.Model], exclude: tuple[str, ...] = ()) -> None:
+def track_model(
+    model: type[models.Model], exclude: tuple[str, ...] = (), redact: tuple[str, ...] = ()
+) -> None:
     if model in _tracked:
         return
     _tracked[model] = tuple(exclude)
+    _redacted[model] = tuple(redact)
     uid = f"brygga-audit-{model._meta.label_lower}"
     pre_save.connect(_pre_save, sender=model, dispatch_uid=uid + "-pre")
     post_save.connect(_post_save, sender=model, dispatch_uid=uid + "-post")
@@ -93,15 +107,19 @@ def track_model(model: type[models.Model], exclude: tuple[str, ...] = ()) -> Non
         )
 
 
-def track_app_models(app_config, exclude: dict[str, tuple[str, ...]] | None = None,
-                     skip: tuple[str, ...] = ()) -> None:
+def track_app_models(
+    app_config,
+    exclude: dict[str, tuple[str, ...]] | None = None,
+    skip: tuple[str, ...] = (),
+    redact: dict[str, tuple[str, ...]] | None = None,
+) -> None:
     """Track every concrete model of a domain app (``exclude``: fields left out of the history,
     e.g. personal data or secrets; ``skip``: technical models with no history of their own)."""
     exclude = exclude or {}
     for model in app_config.get_models():
         if model._meta.abstract or model._meta.proxy or model.__name__ in skip:
             continue
-        track_model(model, exclude.get(model.__name__, ()))
+        track_model(model, exclude.get(model.__name__, ()), (redact or {}).get(model.__name__, ()))
 
 
 def is_tracked(model: type[models.Model]) -> bool:

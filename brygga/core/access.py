@@ -145,6 +145,9 @@ class AccessResolver:
         if not self.is_authenticated:
             return qs.none()
         if self.is_system_admin:
+            # Everything, except what was removed (soft delete hides a row from everyone).
+            if any(f.name == "deleted_at" for f in qs.model._meta.concrete_fields):
+                return qs.filter(deleted_at__isnull=True)
             return qs
         fn = _RULES.get(qs.model)
         if fn is None:
@@ -327,17 +330,20 @@ def register_incident_rules() -> None:
             )
             untrusted = Q(source=Source.OPEN311, status=Status.NEW)
             privileged = Q(municipality_id__in=managed) | Q(reporting_organisation_id__in=own_orgs)
-            return qs.filter(in_scope).filter(
-                ~restricted | privileged
-            ).filter(~untrusted | privileged | Q(municipality_id__in=analysed))
+            return (
+                qs.filter(in_scope)
+                .filter(~restricted | privileged)
+                .filter(~untrusted | privileged | Q(municipality_id__in=analysed))
+            )
         if action == CHANGE:
             reporters = {
                 g.organisation_id for g in resolver.grants if "report" in ROLE_ABILITIES[g.role]
             }
             return qs.filter(
                 Q(municipality_id__in=managed)
-                | Q(reporting_organisation_id__in=reporters, status=Status.NEW,
-                    source=Source.MANUAL)
+                | Q(
+                    reporting_organisation_id__in=reporters, status=Status.NEW, source=Source.MANUAL
+                )
             )
         return qs.none()
 

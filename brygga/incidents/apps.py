@@ -20,4 +20,5 @@ class IncidentsConfig(AppConfig):
                 "Open311Contact": ("email", "first_name", "last_name", "phone"),
             },
             skip=("Open311Submission",),
+            redact={"Incident": ("description", "place_description")},
         )

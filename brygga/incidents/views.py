@@ -31,7 +31,7 @@ from brygga.core.views import municipality_view
 from . import exports, selectors, services
 from .filters import IncidentFilter
 from .forms import IncidentForm, NilReportForm, StatusForm, WeekForm, add_errors, iso_week
-from .models import Category, Incident, NilReport, Source, Status
+from .models import Category, ImportJob, Incident, NilReport, Source, Status
 
 PAGE_SIZE = 50
 RECENT = 10
@@ -60,6 +60,7 @@ def _context(request, municipality, **extra) -> dict:
         "municipality": municipality,
         "can_report": _can_report(request.user, municipality),
         "can_manage": resolver.has_ability("manage", municipality),
+        "can_import": resolver.can_create_in(ImportJob, municipality),
         "incidents_section": request.resolver_match.url_name if request.resolver_match else "",
         **extra,
     }
