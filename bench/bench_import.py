@@ -557,6 +557,19 @@ def markdown(report: dict) -> str:
             f"({r['rss_before_import_mb']:.0f} MB before the import) | "
             f"{'met' if r['peak_rss_mb'] < GOAL_RSS_MB else 'missed'} |"
         )
+    lines.append("")
+    for r in report["results"]:
+        rounds = r.get("rounds", {"import": [], "bare": []})
+        lines.append(
+            f"- **{r['database']}**: best of {len(rounds['import'])} interleaved rounds (the "
+            "machine is shared; load average before each run in brackets). In the best import, "
+            f"{r['import_validate_seconds']:.1f} s went to reading and validating and "
+            f"{r['import_write_seconds']:.1f} s to writing. All rounds: import "
+            + ", ".join(f"{x['seconds']:.1f} s [{x['load_before']}]" for x in rounds["import"])
+            + "; bare "
+            + ", ".join(f"{x['seconds']:.1f} s [{x['load_before']}]" for x in rounds["bare"])
+            + "."
+        )
     lines += [
         "",
         'The import is timed around `call_command("import-incidents", …)` in a fresh process: '
@@ -567,6 +580,22 @@ def markdown(report: dict) -> str:
         "process; only the driver calls and the commit are timed. Peak RSS is `ru_maxrss` of "
         "the import process, Django and numpy included. Raw figures: "
         "`bench/results/import.json`; run `python bench/bench_import.py`.",
+        "",
+        "Where the time goes: reading and validating a million rows costs 11–25 s (about "
+        "10–25 µs a row on this machine: CSV parsing, dates in Swedish formats, decimal comma, "
+        "category lookup; coordinates, municipality boundary and areas are checked per batch "
+        "with numpy/shapely/pyproj). The write pass inserts through the same driver call as the "
+        "peer (`executemany`; `COPY` on PostgreSQL), so on SQLite it costs what the bare insert "
+        "costs. On PostgreSQL the import is further behind the peer because it renders each row "
+        "in the client (`copy.write_row`, text format) while the peer sends text prepared "
+        "before the clock starts, and client and server share the two cores; binary COPY "
+        "(`set_types`) would cut the client part roughly in half. Memory is flat in the number "
+        "of rows: rows are streamed, valid rows are spooled to a temporary file in their "
+        "database form, and ids are checked for repeats as 128-bit hashes (24 bytes a row). On "
+        "SQLite the write pass holds the database's write lock until it commits (about 1.5 "
+        "minutes for a million rows here): other writes wait, and fail after the 20 s busy "
+        "timeout. Very large imports belong on PostgreSQL, which has no "
+        "such pause.",
         "",
     ]
     return "\n".join(lines)
@@ -582,6 +611,9 @@ def main() -> None:
     parser.add_argument("--spool")
     parser.add_argument("--job", type=int)
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--render", action="store_true", help="rewrite import.md from import.json (no run)"
+    )
     args = parser.parse_args()
     if args.child:
         {
@@ -590,6 +622,11 @@ def main() -> None:
             "dump": child_dump,
             "bare": child_bare,
         }[args.child](args)
+        return
+    if args.render:
+        report = json.loads((RESULTS / "import.json").read_text())
+        (RESULTS / "import.md").write_text(markdown(report))
+        print(markdown(report))
         return
     started = time.perf_counter()
     report = {"machine": machine(), "results": []}
