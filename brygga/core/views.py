@@ -88,7 +88,8 @@ def _map_data(municipality: Municipality, areas) -> dict:
     }
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
+def apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names, else on the form."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -197,7 +198,7 @@ def _edit_object(
         try:
             obj = save(form)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(success(obj))
@@ -509,7 +510,7 @@ def member_create(request, municipality):
                     actor=request.user, user=user, organisation=d["organisation"], role=d["role"]
                 )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The user %(u)s was created.") % {"u": user.username})
             return redirect("core:user_detail", code=municipality.code, pk=user.pk)
@@ -542,7 +543,7 @@ def user_detail(request, municipality, pk: int):
                 role=form.cleaned_data["role"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The role was added."))
             return redirect("core:user_detail", code=municipality.code, pk=user.pk)

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from brygga.core.access import CHANGE
-from brygga.core.views import municipality_view
+from brygga.core.views import apply_errors, municipality_view
 
 from .models import Incident, Open311Key
 from .open311 import selectors, services
@@ -27,14 +27,6 @@ from .open311.forms import Open311KeyForm
 
 def _list_url(municipality) -> str:
     return reverse("incidents:open311_key_list", kwargs={"code": municipality.code})
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _key(request, municipality, pk: int) -> Open311Key:
@@ -80,7 +72,7 @@ def open311_key_create(request, municipality):
                 reporting_organisation=form.cleaned_data["reporting_organisation"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             # The secret is rendered once, in this response only (never stored, never cached,
             # not put in the session or a message).
@@ -117,7 +109,7 @@ def open311_key_edit(request, municipality, pk: int):
                 reporting_organisation=form.cleaned_data["reporting_organisation"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(_list_url(municipality))
