@@ -572,9 +572,11 @@ class _DryRun(Exception):
 
 def _job_update(job: ImportJob | None, **fields) -> None:
     """Write job progress without the change tracker (one audit row per import, not per
-    progress step)."""
+    progress step). ``updated_at`` is refreshed too: it tells a running job from a stuck one
+    (:mod:`brygga.incidents.jobs`)."""
     if job is None:
         return
+    fields.setdefault("updated_at", timezone.now())
     for k, v in fields.items():
         setattr(job, k, v)
     ImportJob.objects.filter(pk=job.pk).update(**fields)
@@ -812,6 +814,24 @@ def police_job_create(
         stored_file=stored_file,
         options={"scope": "all" if all_municipalities else "municipality", "language": language},
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def police_cli_job_create(
+    *, municipality: Municipality | None, file_name: str, language: str = ""
+) -> ImportJob:
+    """Register a file imported by ``brygga import-police``, so that the import is listed with
+    the others: under ``municipality`` when the command was limited to it, else under none.
+    The command imports in the foreground, so there is no stored file and no task."""
+    return ImportJob.objects.create(
+        municipality=municipality,
+        kind=ImportJob.Kind.POLICE,
+        file_name=Path(file_name).name[:255],
+        options={
+            "scope": "municipality" if municipality is not None else "all",
+            "language": language,
+            "cli": True,
+        },
     )
 
 

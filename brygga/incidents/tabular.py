@@ -2131,12 +2131,14 @@ def run_import(
 
 
 def job_progress(job_pk: int) -> ProgressFn:
-    """A progress callback that writes to the job row (validation 0–80 %, writing 80–99 %)."""
+    """A progress callback that writes to the job row (validation 0–80 %, writing 80–99 %).
+    ``updated_at`` is refreshed too: it tells a running job from a stuck one
+    (:mod:`brygga.incidents.jobs`)."""
 
     def update(phase: str, rows: int, fraction: float) -> None:
         pct = int(80 * fraction) if phase == "validate" else 80 + int(19 * fraction)
         ImportJob.objects.filter(pk=job_pk).update(
-            processed_rows=rows, progress=max(0, min(99, pct))
+            processed_rows=rows, progress=max(0, min(99, pct)), updated_at=timezone.now()
         )
 
     return update

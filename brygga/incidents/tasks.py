@@ -45,7 +45,7 @@ def run_tabular_import(job_id: int) -> dict:
         return {"skipped": True}
     # claim the job: a second enqueue of the same job finds it running and does nothing
     if not ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PENDING).update(
-        state=ImportJob.State.RUNNING
+        state=ImportJob.State.RUNNING, updated_at=timezone.now()
     ):
         return {"skipped": True}
     options = job.options

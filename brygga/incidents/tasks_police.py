@@ -68,7 +68,10 @@ def run_police_import(job_id: int) -> dict:
                 + _("Nothing was saved.")
             )
         ImportJob.objects.filter(pk=job.pk).update(
-            state=ImportJob.State.FAILED, message=message, finished_at=timezone.now()
+            state=ImportJob.State.FAILED,
+            message=message,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
         )
     finally:
         with contextlib.suppress(Exception):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from brygga.core.access import CHANGE, resolver_for
 from brygga.core.views import municipality_view
 
+from .jobs import recover_if_stale
 from .models import Category, ImportJob, Incident, PoliceTypeMapping, Source
 from .police import (
     police_incidents_for,
@@ -207,6 +208,7 @@ def police_upload(request, municipality):
 def _job_context(request, municipality, pk: int) -> dict:
     _require_import(request, municipality)
     job = get_object_or_404(_jobs(request, municipality).select_related("created_by"), pk=pk)
+    recover_if_stale(job)  # a job whose worker died is failed, so its page stops polling
     result = job.options.get("result") or {}
     return {
         "municipality": municipality,

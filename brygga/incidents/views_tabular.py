@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,6 +26,7 @@ from brygga.core.views import municipality_view
 
 from . import tabular
 from .forms_tabular import MappingForm, UploadForm
+from .jobs import recover_if_stale
 from .models import ImportJob, ImportProfile
 from .services import reporting_organisations_for
 from .tasks import run_tabular_import
@@ -53,9 +55,12 @@ def _jobs(request, municipality):
 
 
 def _job(request, municipality, pk: int) -> ImportJob:
-    return get_object_or_404(
+    """The job, marked as failed first if its worker died (so its page stops polling)."""
+    job = get_object_or_404(
         _jobs(request, municipality).select_related("created_by", "profile"), pk=pk
     )
+    recover_if_stale(job)
+    return job
 
 
 def _url(name: str, municipality, pk: int | None = None) -> str:
@@ -94,6 +99,7 @@ def _enqueue(job: ImportJob, **options) -> None:
             errors=[],
             message="",
             finished_at=None,
+            updated_at=timezone.now(),
         )
     )
     if claimed:

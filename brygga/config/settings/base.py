@@ -283,6 +283,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Imports: largest accepted upload in MB (police events JSON; CSV/XLSX files).
 BRYGGA_POLICE_UPLOAD_MAX_MB = env.int("BRYGGA_POLICE_UPLOAD_MAX_MB", default=50)
 BRYGGA_IMPORT_MAX_MB = env.int("BRYGGA_IMPORT_MAX_MB", default=200)
+# An import job "running" (or "pending" without its task) unchanged for this many minutes is
+# taken to be stuck (its worker died) and marked as failed; see brygga/incidents/jobs.py.
+BRYGGA_IMPORT_STALE_MINUTES = env.int("BRYGGA_IMPORT_STALE_MINUTES", default=30)
 
 # Demo and map defaults
 BRYGGA_DEMO_PASSWORD = env.str("BRYGGA_DEMO_PASSWORD", default="brygga-demo-2026")

@@ -1,13 +1,19 @@
 """`brygga import-police FILE…` — import police events files (the police events API's JSON or
 JSON Lines, optionally .gz). Each file is imported all or nothing; importing it again adds
 nothing. Bad input stops that file with a message naming the file, record, line and field, and
-the command exits with status 1."""
+the command exits with status 1.
+
+Each file imported (not with ``--dry-run``) gets an import job, like an upload on the web page:
+under the municipality given with ``--municipality``, else under none. With a municipality the
+import is listed on its page of recent police imports and in its audit log."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
@@ -15,10 +21,12 @@ from rich.table import Table
 
 from brygga.audit.context import acting_as
 from brygga.core.models import Municipality
+from brygga.incidents.jobs import fail_interrupted
 from brygga.incidents.police import (
     PoliceImportError,
     PoliceImportResult,
     import_records,
+    police_cli_job_create,
     read_police_file,
 )
 
@@ -104,13 +112,27 @@ class Command(BaseCommand):
                 )
 
             with acting_as(label="brygga import-police"):
-                return import_records(
-                    read_police_file(path, name),
-                    file_name=name,
-                    progress=progress,
-                    municipality=municipality,
-                    dry_run=dry_run,
-                )
+                job = None
+                if not dry_run:
+                    job = police_cli_job_create(
+                        municipality=municipality, file_name=name, language=get_language() or ""
+                    )
+                try:
+                    return import_records(
+                        read_police_file(path, name),
+                        file_name=name,
+                        job=job,
+                        progress=progress,
+                        municipality=municipality,
+                        dry_run=dry_run,
+                    )
+                except PoliceImportError:
+                    raise  # the job is failed with the problems
+                except BaseException:  # Ctrl-C or a crash: do not leave the job running
+                    if job is not None:
+                        with contextlib.suppress(Exception):
+                            fail_interrupted(job)
+                    raise
 
     def _summary(self, r: PoliceImportResult) -> Table:
         title = r.file_name + (" " + _("(dry run: nothing saved)") if r.dry_run else "")
