@@ -235,7 +235,11 @@ def _reference_data_survives_flushes(request, django_db_setup, django_db_blocker
     them on the same worker, so put the reference data back, committed, before the next test
     opens its transaction. Costs one query per test; the reload happens only after a flush."""
     if "django_db" not in {m.name for m in request.node.iter_markers()} and not {
-        "db", "transactional_db", "world", "client_for", "live_server"
+        "db",
+        "transactional_db",
+        "world",
+        "client_for",
+        "live_server",
     } & set(request.fixturenames):
         yield
         return

@@ -130,8 +130,11 @@ def parse_polygon(raw, *, municipality=None):
                 )
             raise GeometryError(_("The polygon intersects itself."))
         raise GeometryError(
-            _("The polygon is not valid (%(reason)s). Check that every ring is closed and that "
-              "holes lie inside the outer ring.") % {"reason": reason}
+            _(
+                "The polygon is not valid (%(reason)s). Check that every ring is closed and that "
+                "holes lie inside the outer ring."
+            )
+            % {"reason": reason}
         )
     if geom.area == 0:
         raise GeometryError(_("The polygon has no area."))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -272,21 +273,11 @@ class CategorySerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs):
-        municipality = attrs.get("municipality")
-        if municipality is None:
+        if attrs.get("municipality") is None:
             raise ValidationError(
                 {"municipality": [_("Give the municipality the category belongs to.")]}
             )
-        parent = attrs.get("parent")
-        if parent is not None:
-            if parent.parent_id is not None:
-                raise ValidationError(
-                    {"parent": [_("Only a main category can have sub-categories.")]}
-                )
-            if parent.municipality_id not in (None, municipality.pk):
-                raise ValidationError(
-                    {"parent": [_("The main category belongs to another municipality.")]}
-                )
+        # The main category, the code and the name are checked by services.create_category.
         return attrs
 
 
@@ -334,13 +325,17 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         action = VIEW if self.request.method in ("GET", "HEAD", "OPTIONS") else CHANGE
-        return Incident.objects.visible_to(self.request.user, action).select_related(
-            "municipality",
-            "county",
-            "category",
-            "category__parent",
-            "area",
-            "reporting_organisation",
+        return (
+            Incident.objects.visible_to(self.request.user, action)
+            .select_related(
+                "municipality",
+                "county",
+                "category",
+                "category__parent",
+                "area",
+                "reporting_organisation",
+            )
+            .defer("area__geometry", "municipality__boundary", "county__boundary")
         )
 
     def get_serializer_class(self):
@@ -467,13 +462,10 @@ class CategoryViewSet(
 
     def perform_create(self, serializer):
         d = serializer.validated_data
-        municipality = d["municipality"]
-        if not resolver_for(self.request.user).can_create_in(Category, municipality):
-            raise PermissionDenied(_("Your role may not add categories in the municipality."))
-        # TODO(services): a ``category_create`` service in incidents/services.py.
-        with transaction.atomic():
-            category = Category(
-                municipality=municipality,
+        try:
+            serializer.instance = services.create_category(
+                self.request.user,
+                d["municipality"],
                 parent=d.get("parent"),
                 code=d["code"],
                 name=d["name"],
@@ -481,9 +473,10 @@ class CategoryViewSet(
                 sort_order=d.get("sort_order", 100),
                 is_active=d.get("is_active", True),
             )
-            category.full_clean()
-            category.save()
-        serializer.instance = category
+        except DjangoPermissionDenied:
+            raise PermissionDenied(
+                _("Your role may not add categories in the municipality.")
+            ) from None
 
 
 @extend_schema_view(list=extend_schema(parameters=[MUNICIPALITY_PARAM]))

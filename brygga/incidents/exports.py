@@ -81,9 +81,19 @@ def columns() -> list[tuple[str, str]]:
 
 
 def export_queryset(qs: QuerySet) -> QuerySet:
-    return qs.select_related(
-        "category", "category__parent", "area", "reporting_organisation", "municipality", "county"
-    ).order_by("-occurred_from", "-id")
+    return (
+        qs.select_related(
+            "category",
+            "category__parent",
+            "area",
+            "reporting_organisation",
+            "municipality",
+            "county",
+        )
+        # the polygons are not exported with each incident
+        .defer("area__geometry", "municipality__boundary", "county__boundary")
+        .order_by("-occurred_from", "-id")
+    )
 
 
 def record(incident: Incident) -> dict:

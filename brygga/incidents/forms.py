@@ -46,9 +46,10 @@ def _coordinate(label, help_text="", attrs=None):
     )
 
 
-def category_choices(municipality) -> list:
+def category_choices(municipality, current: Category | None = None) -> list:
     """Main categories as option groups (the main category itself first, for "other or
-    unspecified"); main categories without sub-categories as plain options."""
+    unspecified"); main categories without sub-categories as plain options. ``current``, the
+    category of an incident being edited, is offered even when it is no longer active."""
     cats = list(categories_for(municipality))
     mains = sorted((c for c in cats if c.parent_id is None), key=lambda c: (c.sort_order, c.name))
     children: dict[int, list[Category]] = {}
@@ -56,6 +57,8 @@ def category_choices(municipality) -> list:
         if c.parent_id is not None:
             children.setdefault(c.parent_id, []).append(c)
     choices: list = [("", _("Choose what happened…"))]
+    if current is not None and current.pk not in {c.pk for c in cats}:
+        choices.append((current.pk, _("%(name)s (inactive)") % {"name": current}))
     for main in mains:
         subs = sorted(children.get(main.pk, []), key=lambda c: (c.sort_order, c.name))
         if not subs:
@@ -136,7 +139,9 @@ class IncidentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.instance = instance
-        self.fields["category"].choices = category_choices(municipality)
+        self.fields["category"].choices = category_choices(
+            municipality, instance.category if instance is not None else None
+        )
         self.fields["area"].queryset = Area.objects.filter(municipality=municipality).order_by(
             "name"
         )
@@ -178,6 +183,8 @@ class IncidentForm(forms.Form):
 
     def clean_category(self):
         pk = self.cleaned_data["category"]
+        if self.instance is not None and pk == self.instance.category_id:
+            return self.instance.category  # kept even if deactivated since
         category = categories_for(self.municipality).filter(pk=pk).first()
         if category is None:
             raise ValidationError(_("Choose a category from the list."))

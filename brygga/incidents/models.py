@@ -415,8 +415,9 @@ class Open311Submission(models.Model):
     """One public POST, for rate limiting per key and per client address. The address is kept
     only as a keyed hash (never in clear) and rows older than a day can be pruned."""
 
-    key = models.ForeignKey(Open311Key, null=True, blank=True, on_delete=models.CASCADE,
-                            related_name="submissions")
+    key = models.ForeignKey(
+        Open311Key, null=True, blank=True, on_delete=models.CASCADE, related_name="submissions"
+    )
     client_hash = models.CharField(max_length=64, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     accepted = models.BooleanField(default=True)

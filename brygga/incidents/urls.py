@@ -9,4 +9,5 @@ urlpatterns = [
     path("kommuner/<str:code>/handelser/", include("brygga.incidents.urls_police")),
     path("kommuner/<str:code>/handelser/", include("brygga.incidents.urls_tabular")),
     path("kommuner/<str:code>/handelser/", include("brygga.incidents.urls_open311_admin")),
+    path("kommuner/<str:code>/handelser/", include("brygga.incidents.urls_categories")),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from brygga.audit.models import AuditEvent
@@ -267,3 +268,57 @@ def test_county_level_event_is_not_edited_from_a_municipality(world, client_for)
     assert "javascript:" not in r.content.decode()
     assert admin.get(f"{BASE}/{event.pk}/andra/").status_code == 404
     assert client_for("coordinator").get(f"{BASE}/{event.pk}/andra/").status_code == 403
+
+
+def test_a_huge_selection_says_more_than_and_still_pages(world, client_for, monkeypatch):
+    """The list counts at most LIST_COUNT_CAP rows, so a page costs the same with a million
+    incidents; beyond the cap it says "more than" and the pages up to the cap still work."""
+    from brygga.incidents import views
+
+    for i in range(7):
+        make_incident(world, occurred_from=timezone.now() - dt.timedelta(hours=i))
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "LIST_COUNT_CAP", 6)
+    c = client_for("coordinator")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # English msgids, catalogue-independent
+    r = c.get(f"{BASE}/")
+    body = r.content.decode()
+    assert "More than 6 incidents" in body and "narrow the filter" in body
+    assert "Page 1 of 3" in body
+    newest = sorted(Incident.objects.all(), key=lambda i: i.occurred_from, reverse=True)
+    assert [i.pk for i in r.context["page"].object_list] == [newest[0].pk, newest[1].pk]
+    assert [i.pk for i in c.get(f"{BASE}/?sida=3").context["page"].object_list] == [
+        newest[4].pk,
+        newest[5].pk,
+    ]
+    # under the cap the exact number is shown
+    monkeypatch.setattr(views, "LIST_COUNT_CAP", 7)
+    body = c.get(f"{BASE}/").content.decode()
+    assert "7 incidents" in body and "More than" not in body
+
+
+def test_map_counts_points_of_the_whole_selection_and_leaves_out_summaries(
+    world, client_for, monkeypatch
+):
+    from brygga.incidents import views
+
+    make_incident(world, lat=CENTRE[0], lon=CENTRE[1], area=world.areas["centrum"])
+    make_incident(world, lat=NACKSTA[0], lon=NACKSTA[1], area=world.areas["nacksta"], count=4)
+    make_incident(world, lat=NACKSTA[0], lon=NACKSTA[1])  # a point outside every area
+    make_incident(world, area=world.areas["nacksta"])  # area only
+    make_incident(  # a police summary: on the list, not counted per area
+        world,
+        source=Source.POLICE,
+        source_id="sum-1",
+        reporting_organisation=None,
+        status=Status.REVIEWED,
+        is_summary=True,
+    )
+    monkeypatch.setattr(views, "MAP_MAX_POINTS", 2)
+    r = client_for("coordinator").get(f"{BASE}/karta/")
+    counts = {row["area"].name: (row["reports"], row["events"]) for row in r.context["area_rows"]}
+    assert counts == {"Centrum": (1, 1), "Nacksta": (2, 5)}
+    assert r.context["outside"] == {"reports": 1, "events": 1}
+    assert r.context["n_points"] == 3
+    assert r.context["n_shown"] == 2 and r.context["truncated"]
+    assert len(r.context["map_data"]["points"]) == 2
