@@ -316,9 +316,9 @@ def register_incident_rules() -> None:
         analysed = resolver.municipalities_with("analyse")
         own_orgs = {g.organisation_id for g in resolver.grants}
         if action == VIEW:
-            in_scope = Q(municipality_id__in=viewable) | Q(
-                municipality__isnull=True,
-                county_id__in=Municipality.objects.filter(pk__in=viewable).values("county_id"),
+            # the viewable municipalities' incidents and their counties' county-level events
+            qs = qs.in_scope_of(
+                viewable, Municipality.objects.filter(pk__in=viewable).values("county_id")
             )
             # Need-to-know: personal data, organisation-only rows, rejected reports and
             # untrusted public tips not yet reviewed are shown to the reporting organisation
@@ -330,10 +330,8 @@ def register_incident_rules() -> None:
             )
             untrusted = Q(source=Source.OPEN311, status=Status.NEW)
             privileged = Q(municipality_id__in=managed) | Q(reporting_organisation_id__in=own_orgs)
-            return (
-                qs.filter(in_scope)
-                .filter(~restricted | privileged)
-                .filter(~untrusted | privileged | Q(municipality_id__in=analysed))
+            return qs.filter(~restricted | privileged).filter(
+                ~untrusted | privileged | Q(municipality_id__in=analysed)
             )
         if action == CHANGE:
             reporters = {

@@ -325,18 +325,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         action = VIEW if self.request.method in ("GET", "HEAD", "OPTIONS") else CHANGE
-        return (
-            Incident.objects.visible_to(self.request.user, action)
-            .select_related(
-                "municipality",
-                "county",
-                "category",
-                "category__parent",
-                "area",
-                "reporting_organisation",
-            )
-            .defer("area__geometry", "municipality__boundary", "county__boundary")
-        )
+        return selectors.with_related(Incident.objects.visible_to(self.request.user, action))
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from brygga.audit.services import log_access
 from brygga.core.access import VIEW
-from brygga.core.models import Municipality
+from brygga.core.models import Area, County, Municipality
 
 from .models import Incident
+
+
+def municipality_scope(qs: QuerySet, municipality: Municipality) -> QuerySet:
+    """Incidents of a municipality including the county-level police events of its county
+    (see ``IncidentQuerySet.in_scope_of`` for why it is written the way it is)."""
+    return qs.in_scope_of([municipality.pk], [municipality.county_id])
+
+
+def with_related(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+    """The rows an incident page or API response shows with each incident (category and its
+    main category, area, reporting organisation, municipality, county), fetched for the page's
+    rows in small separate queries.
+
+    Deliberately not ``select_related``: with the joins SQLite's planner starts from the
+    category table and sorts every matching incident, instead of walking the
+    ``incident_scope_time_idx`` index newest first and stopping after one page (on a database
+    of a million incidents that was 40 ms instead of under one). Polygons are not loaded.
+    """
+    return qs.prefetch_related(
+        "category__parent",
+        Prefetch("area", queryset=Area._base_manager.defer("geometry")),
+        "reporting_organisation",
+        Prefetch("municipality", queryset=Municipality._base_manager.defer("boundary")),
+        Prefetch("county", queryset=County._base_manager.defer("boundary")),
+    )
 
 
 def incidents_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Incident]:
     """Incidents of ``municipality`` visible to ``user``, including county-level police events
     of its county."""
-    return (
-        Incident.objects.visible_to(user, action)
-        .filter(
-            Q(municipality=municipality)
-            | Q(municipality__isnull=True, county_id=municipality.county_id)
-        )
-        .select_related("category", "category__parent", "area", "reporting_organisation")
-    )
+    return with_related(municipality_scope(Incident.objects.visible_to(user, action), municipality))
 
 
 def incident_detail(user, municipality: Municipality, pk: int, *, purpose: str) -> Incident:

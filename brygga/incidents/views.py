@@ -154,11 +154,14 @@ def map_view(request, municipality):
     areas = list(core_selectors.areas_for(request.user, municipality).order_by("name"))
     area_rows, outside, n_points = _area_counts(qs, areas)
     point_qs = qs.filter(lat__isnull=False, lon__isnull=False)
-    points = list(
-        point_qs.values_list(
-            "pk", "lat", "lon", "category__name", "occurred_from", "municipality_id"
+    # no join to the categories (see selectors.with_related): their names are looked up once
+    rows = list(
+        point_qs.order_by("-occurred_from", "-id").values_list(
+            "pk", "lat", "lon", "category_id", "occurred_from"
         )[:MAP_MAX_POINTS]
     )
+    names = dict(Category.objects.filter(pk__in={r[3] for r in rows}).values_list("pk", "name"))
+    points = [(pk, lat, lon, names.get(cat, ""), when) for pk, lat, lon, cat, when in rows]
     base = f"/kommuner/{municipality.code}/handelser/"
     tz = timezone.get_current_timezone()
     data = {
@@ -173,7 +176,7 @@ def map_view(request, municipality):
                 name,
                 when.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             ]
-            for pk, lat, lon, name, when, _m in points
+            for pk, lat, lon, name, when in points
         ],
         "areas": {
             "type": "FeatureCollection",

@@ -322,3 +322,40 @@ def test_map_counts_points_of_the_whole_selection_and_leaves_out_summaries(
     assert r.context["n_points"] == 3
     assert r.context["n_shown"] == 2 and r.context["truncated"]
     assert len(r.context["map_data"]["points"]) == 2
+
+
+def test_municipality_scope_is_the_municipality_and_its_county_level_events(world):
+    """``in_scope_of`` is written differently per database (a query-plan choice); on every
+    database it must mean: the municipality's own incidents plus the county-level events of its
+    county, nothing of other municipalities or other counties."""
+    from django.db.models import Q
+
+    from brygga.core.models import County
+
+    other_county = County.objects.exclude(pk=world.sundsvall.county_id).first()
+    own = make_incident(world)
+    county_level = make_incident(
+        world, municipality=None, reporting_organisation=None, source=Source.POLICE, source_id="c1"
+    )
+    timra = make_incident(world, municipality=world.timra, reporting_organisation=None)
+    elsewhere = make_incident(
+        world,
+        municipality=None,
+        county_id=other_county.pk,
+        reporting_organisation=None,
+        source=Source.POLICE,
+        source_id="c2",
+    )
+    s = world.sundsvall
+    got = set(Incident.objects.in_scope_of([s.pk], [s.county_id]).values_list("pk", flat=True))
+    plain = set(
+        Incident.objects.filter(
+            Q(municipality=s) | Q(municipality__isnull=True, county_id=s.county_id)
+        ).values_list("pk", flat=True)
+    )
+    assert got == plain == {own.pk, county_level.pk}
+    both = Incident.objects.in_scope_of([s.pk, world.timra.pk], [s.county_id])
+    assert set(both.values_list("pk", flat=True)) == {own.pk, county_level.pk, timra.pk}
+    # another county's county-level event is never in scope
+    other = Incident.objects.in_scope_of([], [other_county.pk])
+    assert set(other.values_list("pk", flat=True)) == {elsewhere.pk}
