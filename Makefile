@@ -34,6 +34,7 @@ test-fast: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_analysis.py
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_endpoints.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check brygga tests bench
