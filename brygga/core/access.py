@@ -124,6 +124,17 @@ class AccessResolver:
     def municipalities_with(self, ability: str) -> set[int]:
         return {g.municipality_id for g in self.grants if ability in ROLE_ABILITIES[g.role]}
 
+    def counties_of(self, municipality_ids) -> set[int]:
+        """The counties of ``municipality_ids`` (cached for the request). Rules pass them as
+        constants rather than a subquery: the planner can then use them for index bounds."""
+        key = frozenset(municipality_ids)
+        cache = self.__dict__.setdefault("_counties", {})
+        if key not in cache:
+            cache[key] = set(
+                Municipality.objects.filter(pk__in=key).values_list("county_id", flat=True)
+            )
+        return cache[key]
+
     def organisations_with_role(self, role: str) -> set[int]:
         return {g.organisation_id for g in self.grants if g.role == role}
 
@@ -317,9 +328,7 @@ def register_incident_rules() -> None:
         own_orgs = {g.organisation_id for g in resolver.grants}
         if action == VIEW:
             # the viewable municipalities' incidents and their counties' county-level events
-            qs = qs.in_scope_of(
-                viewable, Municipality.objects.filter(pk__in=viewable).values("county_id")
-            )
+            qs = qs.in_scope_of(viewable, resolver.counties_of(viewable))
             # Need-to-know: personal data, organisation-only rows, rejected reports and
             # untrusted public tips not yet reviewed are shown to the reporting organisation
             # and to those who manage the municipality (analysts also see new public tips).

@@ -104,26 +104,25 @@ class IncidentQuerySet(RestrictedQuerySet):
         """Incidents of the given municipalities plus the county-level events (no
         municipality) of the given counties.
 
-        PostgreSQL gets the plain ``municipality IN (...) OR (municipality IS NULL AND county IN
-        (...))``, which its planner handles well. SQLite keeps no statistics beyond row counts
-        per index key: with that form it combines two municipality-index lookups and sorts
-        every matching row before returning a page (tens of milliseconds per page once a
-        municipality has tens of thousands of incidents). Since every incident carries the
-        county of its municipality (all writers set it), SQLite gets the equivalent ``county IN
-        (...) AND COALESCE(municipality, 0) IN (..., 0)``, whose only indexable condition is
-        the county: it walks ``incident_scope_time_idx`` newest first and reads only index
-        entries until a page is full.
+        Every incident carries the county of its municipality (all writers set it), so this is
+        ``county IN (...) AND (municipality IN (...) OR municipality IS NULL)``: the county is
+        the condition an index can start from, and both databases walk
+        ``incident_scope_time_idx`` newest first, testing the municipality on the index entry,
+        until a page is full. The obvious ``municipality IN (...) OR (municipality IS NULL
+        AND county IN (...))`` made both combine index lookups and sort every matching row
+        before returning a page. SQLite, which keeps no statistics beyond row counts per index
+        key, still combined municipality-index lookups for ``municipality IN (...) OR
+        municipality IS NULL``; there the test is written ``COALESCE(municipality, 0) IN
+        (..., 0)``, which no index serves. (PostgreSQL estimates that expression badly and
+        keeps the OR.)
         """
         municipality_ids = list(municipality_ids)
+        qs = self.filter(county_id__in=list(county_ids))
         if connections[self.db].vendor != "sqlite":
-            return self.filter(
-                Q(municipality_id__in=municipality_ids)
-                | Q(municipality__isnull=True, county_id__in=county_ids)
-            )
-        qs = self
+            return qs.filter(Q(municipality_id__in=municipality_ids) | Q(municipality__isnull=True))
         if "scope_municipality" not in qs.query.annotations:
             qs = qs.alias(scope_municipality=Coalesce("municipality_id", 0))
-        return qs.filter(county_id__in=county_ids, scope_municipality__in=[*municipality_ids, 0])
+        return qs.filter(scope_municipality__in=[*municipality_ids, 0])
 
 
 class Incident(TimeStamped):
