@@ -31,7 +31,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_import import PG_BIN, Postgres, SQLite, machine  # noqa: E402
+from bench.bench_import import PG_BIN, Postgres, SQLite, machine, run_child  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 README = ROOT / "bench" / "README.md"
@@ -62,19 +61,7 @@ def _django() -> None:
 
 
 def _child(case: str, database_url: str, *args: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONHASHSEED": "0"}
-    out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", case, *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        sys.stderr.write(out.stdout[-3000:] + out.stderr[-6000:])
-        raise SystemExit(f"child {case} failed ({out.returncode})")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, case, database_url, *args)
 
 
 # --- children -------------------------------------------------------------------------------

@@ -75,10 +75,12 @@ def _django(database_url: str) -> None:
     django.setup()
 
 
-def _child(case: str, database_url: str, *args: str) -> dict:
+def run_child(script: str, case: str, database_url: str, *args: str) -> dict:
+    """Run ``script --child CASE ARGS`` in a fresh process on ``database_url``; its last
+    output line is JSON."""
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONHASHSEED": "0"}
     out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", case, *args],
+        [sys.executable, str(Path(script).resolve()), "--child", case, *args],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -89,6 +91,10 @@ def _child(case: str, database_url: str, *args: str) -> dict:
         sys.stderr.write(out.stdout[-3000:] + out.stderr[-6000:])
         raise SystemExit(f"child {case} failed ({out.returncode})")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _child(case: str, database_url: str, *args: str) -> dict:
+    return run_child(__file__, case, database_url, *args)
 
 
 def _migrate(database_url: str) -> None:
