@@ -160,7 +160,11 @@ def map_view(request, municipality):
             "pk", "lat", "lon", "category_id", "occurred_from"
         )[:MAP_MAX_POINTS]
     )
-    names = dict(Category.objects.filter(pk__in={r[3] for r in rows}).values_list("pk", "name"))
+    names = dict(
+        Category.objects.visible_to(request.user)
+        .filter(pk__in={r[3] for r in rows})
+        .values_list("pk", "name")
+    )
     points = [(pk, lat, lon, names.get(cat, ""), when) for pk, lat, lon, cat, when in rows]
     base = f"/kommuner/{municipality.code}/handelser/"
     tz = timezone.get_current_timezone()
