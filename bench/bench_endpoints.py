@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_import import PG_BIN, Postgres, SQLite, machine, run_child  # noqa: E402
+from bench.bench_import import backends, machine, run_child  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 README = ROOT / "bench" / "README.md"
@@ -445,15 +445,7 @@ def main() -> None:
     report = {"machine": machine(), "results": []}
     with tempfile.TemporaryDirectory(prefix="brygga-bench-endpoints-") as tmp:
         workdir = Path(tmp)
-        backends = []
-        if args.only in (None, "sqlite"):
-            backends.append(SQLite)
-        if args.only in (None, "postgresql"):
-            if (PG_BIN / "initdb").exists():
-                backends.append(Postgres)
-            else:
-                print(f"PostgreSQL not found in {PG_BIN}; skipped", flush=True)
-        for backend in backends:
+        for backend in backends(args.only):
             print(f"{backend.name}: {args.small:,} vs {args.large:,} incidents …", flush=True)
             report["results"].append(measure(backend, workdir, args.small, args.large))
     report["wall_seconds"] = round(time.perf_counter() - started, 1)

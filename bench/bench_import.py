@@ -464,6 +464,19 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def backends(only: str | None) -> list:
+    """The databases to measure: SQLite, and PostgreSQL when its binaries are found."""
+    found = []
+    if only in (None, "sqlite"):
+        found.append(SQLite)
+    if only in (None, "postgresql"):
+        if (PG_BIN / "initdb").exists():
+            found.append(Postgres)
+        else:
+            print(f"PostgreSQL not found in {PG_BIN}; skipped", flush=True)
+    return found
+
+
 def measure(db_class, workdir: Path, csv_path: Path, repeat: int) -> dict:
     """``repeat`` rounds of (import, bare insert), interleaved; the best time of each counts
     (the machine is shared: the minimum is the least disturbed run)."""
@@ -641,15 +654,7 @@ def main() -> None:
         csv_path = workdir / "incidents.csv"
         print(f"generating {args.rows:,} rows …", flush=True)
         report["file"] = generate(csv_path, args.rows)
-        backends = []
-        if args.only in (None, "sqlite"):
-            backends.append(SQLite)
-        if args.only in (None, "postgresql"):
-            if (PG_BIN / "initdb").exists():
-                backends.append(Postgres)
-            else:
-                print(f"PostgreSQL not found in {PG_BIN}; skipped", flush=True)
-        for backend in backends:
+        for backend in backends(args.only):
             print(f"{backend.name}: import and bare insert …", flush=True)
             result = measure(backend, workdir, csv_path, args.repeat)
             print(json.dumps({k: v for k, v in result.items() if k != "rounds"}), flush=True)

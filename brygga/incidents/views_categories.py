@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from brygga.core.access import CHANGE, VIEW, resolver_for
+from brygga.core.access import CHANGE, VIEW
 from brygga.core.views import apply_errors, municipality_view
 
 from . import selectors, services
 from .forms_categories import CategoryCreateForm, CategoryEditForm
-from .models import Category, ImportJob, Incident
+from .models import Category
+from .views import _context as incident_context
 
 
 def _list_url(municipality) -> str:
@@ -25,16 +26,8 @@ def _list_url(municipality) -> str:
 
 
 def _context(request, municipality, **extra) -> dict:
-    """What the pages and the incidents sub-navigation need."""
-    resolver = resolver_for(request.user)
-    return {
-        "municipality": municipality,
-        "can_report": resolver.can_create_in(Incident, municipality),
-        "can_manage": resolver.has_ability("manage", municipality),
-        "can_import": resolver.can_create_in(ImportJob, municipality),
-        "incidents_section": "category_list",
-        **extra,
-    }
+    """The incidents pages' context, with the category list marked in the sub-navigation."""
+    return incident_context(request, municipality, incidents_section="category_list", **extra)
 
 
 def _own(request, municipality, pk: int) -> Category:
