@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test test-fast bench lint format messages clean
+.PHONY: demo serve test test-fast bench lint format messages wheel clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,5 +48,16 @@ messages: $(VENV)/.installed-dev
 	cd brygga && ../$(BIN)/brygga makemessages -l sv -l en --no-obsolete --ignore 'static/*'
 	cd brygga && ../$(BIN)/brygga compilemessages
 
+# A wheel built from a clean copy of the files git knows (committed or not, ignored ones left
+# out), so no stale build/ directory can put deleted files back into it.
+# Output: dist/brygga-VERSION-py3-none-any.whl
+wheel: | $(BIN)/python
+	rm -f dist/brygga-*.whl
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  git ls-files -z -co --exclude-standard \
+	    | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -x -C "$$tmp" && \
+	  $(BIN)/pip wheel --quiet --no-deps -w dist "$$tmp"
+	@ls -1 dist/brygga-*.whl
+
 clean:
-	rm -rf $(VENV) var/*.sqlite3* .pytest_cache
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache dist

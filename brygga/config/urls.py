@@ -4,10 +4,10 @@ from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from brygga.core import views as core_views
+from brygga.core import health
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("konto/", include("brygga.core.urls_account")),
     path("api/v1/", include("brygga.api.urls")),

@@ -228,10 +228,13 @@ def test_security_policy_makes_otp_optional_for_coordinators(world, client_for):
     assert AuditEvent.objects.filter(event_type="security_policy_changed").count() == 1
 
 
-def test_healthz_reports_database():
+def test_healthz_reports_database_schema_static_and_queue():
     from django.test import Client
 
-    assert Client().get("/healthz").json() == {"status": "ok", "database": "ok"}
+    body = Client().get("/healthz").json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["schema"] == "ok" and body["static"] == "ok"
+    assert body["queue"]["waiting"] == 0
 
 
 def test_404_page_is_swedish(world, client_for):

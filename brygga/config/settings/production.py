@@ -3,10 +3,26 @@
 `brygga check --deploy` reports no issues with these settings (tested in CI).
 """
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import env
+# Checked before the base settings run: they create the data directory, and without this
+# variable an installed Brygga would create a new database wherever the command was started.
+if not os.environ.get("BRYGGA_VAR_DIR", "").strip():
+    raise ImproperlyConfigured(
+        "BRYGGA_VAR_DIR must be set to the data directory (e.g. /srv/brygga/var) in production."
+    )
+# systemd's EnvironmentFile= keeps a trailing "# comment" as part of the value.
+for _name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "BRYGGA_VAR_DIR"):
+    if any(mark in os.environ.get(_name, "") for mark in (" #", "\t#")):
+        raise ImproperlyConfigured(
+            f"The value of {_name} contains a comment. Put comments in the environment file "
+            "on lines of their own."
+        )
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
