@@ -157,9 +157,8 @@ def test_the_command_reads_its_env_file_and_refuses_production_without_it(tmp_pa
         f"SECRET_KEY={PRODUCTION_ENV['SECRET_KEY']}\nALLOWED_HOSTS=brygga.example.se\n"
         f"BRYGGA_VAR_DIR={tmp_path}\n"
     )
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")
-    }
+    dropped = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     ok = subprocess.run(
         [sys.executable, "-m", "brygga.manage", "check", "--deploy"],
         capture_output=True,

@@ -10,7 +10,8 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
 
-        from . import signals  # noqa: F401
+        from . import access, signals  # noqa: F401
         from .tracking import track_model
 
+        access.register()
         track_model(get_user_model(), exclude=("password", "last_login"))

@@ -41,6 +41,12 @@ def reset_request_context(tokens) -> None:
 
 
 def actor_for_user(user) -> Actor | None:
+    """The audit actor of ``user``: a signed-in user by id and name, Brygga's own
+    ``SystemActor`` by its name without an id; ``None`` for anyone else."""
+    from brygga.core.access import SystemActor  # at call time: this module loads early
+
+    if isinstance(user, SystemActor):
+        return Actor(user_id=None, label=user.name)
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return Actor(user_id=user.pk, label=user.get_username())
@@ -48,7 +54,8 @@ def actor_for_user(user) -> Actor | None:
 
 @contextlib.contextmanager
 def acting_as(user=None, *, label: str | None = None):
-    """Attribute the audit rows written inside the block to ``user`` (or a system label)."""
+    """Attribute the audit rows written inside the block to ``user`` (a user or a
+    ``SystemActor``), or to a system label."""
     actor = actor_for_user(user) if user is not None else Actor(None, label or "system")
     tokens = set_request_context(get_request_id() or new_request_id(), actor)
     try:

@@ -16,7 +16,7 @@ from datetime import UTC
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from brygga.core.models import RestrictedQuerySet
+from brygga.core.querysets import RestrictedQuerySet
 
 GENESIS_HASH = "0" * 64
 

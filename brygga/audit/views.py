@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from brygga.core.access import resolver_for
-from brygga.core.models import Municipality
+from brygga.core.views import municipality_view
 
-from .models import AuditEvent, EventKind
+from . import selectors
+from .models import EventKind
 
 
-@login_required
-def audit_log(request, code: str):
-    municipality = get_object_or_404(Municipality.objects.visible_to(request.user), code=code)
-    request.municipality = municipality
-    if not resolver_for(request.user).can_view_audit(municipality):
-        raise PermissionDenied
-    from django.db.models import Q
-
-    from brygga.core.models import Membership
-
-    members = Membership.objects.filter(municipality=municipality).values("user_id")
-    qs = AuditEvent.objects.visible_to(request.user).filter(
-        Q(municipality_id=municipality.pk) | Q(municipality_id__isnull=True, actor_id__in=members)
-    )
+@municipality_view("audit")
+def audit_log(request, municipality):
+    qs = selectors.municipality_log(request.user, municipality)
     kind = request.GET.get("typ", "")
     if kind in EventKind.values:
         qs = qs.filter(kind=kind)

@@ -18,6 +18,13 @@ case_worker    view + SSPF work in the SSPF forums of their own organisation
 municipal_admin view + manage + security policy + the municipality's audit log
 system admin   (``is_superuser``) everything in every municipality
 ============== =====================================================================
+
+This module is the engine and core's own rules. Every other app keeps its rules in its own
+``access.py`` and registers them from its ``AppConfig.ready`` with :func:`register_rule` and
+:func:`register_create_abilities`; the engine imports no app.
+
+Work that no person starts (a command, a background task, the recovery of a stuck job) acts as
+a :class:`SystemActor`, never as ``None``: ``None`` is refused like an anonymous user.
 """
 
 from __future__ import annotations
@@ -55,29 +62,60 @@ ROLE_ABILITIES: dict[str, frozenset[str]] = {
     Role.MUNICIPAL_ADMIN: frozenset({"view", "manage", "administer", "audit"}),
 }
 
-# Which ability lets a user add a row of a model in a municipality (default: "manage").
+# Importing data into a municipality (files of incidents, police events, …) needs one of these.
+IMPORT_ABILITIES: tuple[str, ...] = ("analyse", "manage")
+
+# Which ability lets a user add a row of a model in a municipality (default: "manage"); other
+# apps add theirs with register_create_abilities().
 CREATE_ABILITIES: dict[str, tuple[str, ...]] = {
     "core.rolesecuritypolicy": ("administer",),
-    "incidents.incident": ("report", "manage"),
-    "incidents.nilreport": ("report", "manage"),
-    "incidents.importjob": ("analyse", "manage"),
-    "incidents.importprofile": ("analyse", "manage"),
-    "incidents.open311key": ("administer",),
 }
 
 RuleFn = Callable[["AccessResolver", QuerySet, str], QuerySet]
 _RULES: dict[type[Model], RuleFn] = {}
 
 
+def register_rule(model: type[Model], fn: RuleFn) -> None:
+    """Make ``fn(resolver, qs, action)`` the restriction rule of ``model``: the rows of ``qs``
+    the resolver's user may ``action``. Apps call this from their ``AppConfig.ready``, so the
+    rules live beside their domain and this engine knows no app."""
+    _RULES[model] = fn
+
+
+def register_create_abilities(model: type[Model], abilities: tuple[str, ...]) -> None:
+    """Let a user who has any of ``abilities`` in a municipality add a ``model`` row there
+    (:meth:`AccessResolver.can_create_in`; without an entry it takes ``manage``)."""
+    CREATE_ABILITIES[model._meta.label_lower] = tuple(abilities)
+
+
 def rule(*models: type[Model]) -> Callable[[RuleFn], RuleFn]:
-    """Register the restriction rule for one or more models (used in this module only)."""
+    """Decorator form of :func:`register_rule`, for core's own rules in this module."""
 
     def register(fn: RuleFn) -> RuleFn:
         for m in models:
-            _RULES[m] = fn
+            register_rule(m, fn)
         return fn
 
     return register
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """Brygga itself, acting where no person does: a command (``brygga import-incidents``), a
+    background task whose user is gone, the recovery of a stuck job.
+
+    The resolver allows it everything, like a system administrator; only code creates one, a
+    request never carries it. It is not a user: it is not ``is_authenticated``, so no
+    ``created_by``/``reported_by`` points at it, and its audit rows carry no user id and
+    ``name`` as the actor (``brygga.audit.context.actor_for_user``).
+    """
+
+    name: str
+    pk = None
+    is_authenticated = False
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -94,19 +132,28 @@ class AccessResolver:
 
     # --- who is this user ------------------------------------------------------------------
     @cached_property
+    def is_system(self) -> bool:
+        """Brygga itself (a :class:`SystemActor`), not a person."""
+        return isinstance(self.user, SystemActor)
+
+    @cached_property
     def is_authenticated(self) -> bool:
+        if self.is_system:
+            return True
         return bool(getattr(self.user, "is_authenticated", False)) and bool(
             getattr(self.user, "is_active", False)
         )
 
     @cached_property
     def is_system_admin(self) -> bool:
+        if self.is_system:
+            return True
         return self.is_authenticated and bool(getattr(self.user, "is_superuser", False))
 
     @property
     def grants(self) -> list[Grant]:
         if self._grants is None:
-            if not self.is_authenticated:
+            if not self.is_authenticated or self.is_system:
                 self._grants = []
             else:
                 self._grants = [
@@ -137,6 +184,24 @@ class AccessResolver:
 
     def organisations_with_role(self, role: str) -> set[int]:
         return {g.organisation_id for g in self.grants if g.role == role}
+
+    def member_organisations(self, municipality: Municipality | int | None = None) -> set[int]:
+        """The organisations the user holds any role in (in ``municipality`` if given)."""
+        mid = getattr(municipality, "pk", municipality)
+        return {g.organisation_id for g in self.grants if mid is None or g.municipality_id == mid}
+
+    def organisations_with_ability(
+        self, ability: str, municipality: Municipality | int | None = None
+    ) -> set[int]:
+        """The organisations in which the user holds a role with ``ability`` (in
+        ``municipality`` if given): whom they may act for, e.g. report for."""
+        mid = getattr(municipality, "pk", municipality)
+        return {
+            g.organisation_id
+            for g in self.grants
+            if ability in ROLE_ABILITIES.get(g.role, frozenset())
+            and (mid is None or g.municipality_id == mid)
+        }
 
     def has_ability(self, ability: str, municipality: Municipality | int) -> bool:
         if self.is_system_admin:
@@ -175,6 +240,16 @@ class AccessResolver:
         """May the user add a new ``model`` row in this municipality?"""
         abilities = CREATE_ABILITIES.get(model._meta.label_lower, ("manage",))
         return any(self.has_ability(a, municipality) for a in abilities)
+
+    def can_import(
+        self, municipality: Municipality | int, *, all_municipalities: bool = False
+    ) -> bool:
+        """May the user import data (a file of incidents, police events) into
+        ``municipality``? With ``all_municipalities``: an import whose rows go to every
+        municipality at once, for system administrators only."""
+        if all_municipalities and not self.is_system_admin:
+            return False
+        return any(self.has_ability(a, municipality) for a in IMPORT_ABILITIES)
 
     def can_view_audit(self, municipality: Municipality | int | None = None) -> bool:
         if self.is_system_admin:
@@ -266,133 +341,12 @@ def _user(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
     return qs.filter(pk__in=ids)
 
 
-def register_rule(model: type[Model], fn: RuleFn) -> None:
-    """Let another app's model join the resolver (rules still live beside their domain)."""
-    _RULES[model] = fn
-
-
 def resolver_for(user) -> AccessResolver:
     """The resolver for ``user``, cached on the user object for the length of a request."""
-    if user is None:
-        return AccessResolver(user=None)
+    if user is None or isinstance(user, SystemActor):
+        return AccessResolver(user=user)
     cached = getattr(user, "_brygga_resolver", None)
     if cached is None:
         cached = AccessResolver(user=user)
         user._brygga_resolver = cached
     return cached
-
-
-def _register_audit_rule() -> None:
-    from brygga.audit.models import AuditEvent
-
-    @rule(AuditEvent)
-    def _audit(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
-        # The audit trail is read-only for everyone; municipal administrators read their own
-        # municipality's part of it.
-        if action != VIEW:
-            return qs.none()
-        audited = resolver.municipalities_with("audit")
-        # Rows without a municipality (sign-ins, account changes) belong to the user who acted:
-        # visible to the administrators of a municipality where that user has a role.
-        members = Membership.objects.filter(municipality_id__in=audited).values("user_id")
-        return qs.filter(
-            Q(municipality_id__in=audited) | Q(municipality_id__isnull=True, actor_id__in=members)
-        )
-
-
-_register_audit_rule()
-
-
-def register_incident_rules() -> None:
-    """Rules for the incidents app (called from its AppConfig.ready)."""
-    from brygga.incidents.models import (
-        Category,
-        ImportJob,
-        ImportProfile,
-        Incident,
-        NilReport,
-        Open311Contact,
-        Open311Key,
-        PoliceTypeMapping,
-        Source,
-        Status,
-        Visibility,
-    )
-
-    @rule(Incident)
-    def _incident(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
-        qs = qs.filter(deleted_at__isnull=True)
-        viewable = resolver.municipalities_with("view")
-        managed = resolver.municipalities_with("manage")
-        analysed = resolver.municipalities_with("analyse")
-        own_orgs = {g.organisation_id for g in resolver.grants}
-        if action == VIEW:
-            # the viewable municipalities' incidents and their counties' county-level events
-            qs = qs.in_scope_of(viewable, resolver.counties_of(viewable))
-            # Need-to-know: personal data, organisation-only rows, rejected reports and
-            # untrusted public tips not yet reviewed are shown to the reporting organisation
-            # and to those who manage the municipality (analysts also see new public tips).
-            restricted = (
-                Q(has_personal_data=True)
-                | Q(visibility=Visibility.ORGANISATION)
-                | Q(status=Status.REJECTED)
-            )
-            untrusted = Q(source=Source.OPEN311, status=Status.NEW)
-            privileged = Q(municipality_id__in=managed) | Q(reporting_organisation_id__in=own_orgs)
-            return qs.filter(~restricted | privileged).filter(
-                ~untrusted | privileged | Q(municipality_id__in=analysed)
-            )
-        if action == CHANGE:
-            reporters = {
-                g.organisation_id for g in resolver.grants if "report" in ROLE_ABILITIES[g.role]
-            }
-            return qs.filter(
-                Q(municipality_id__in=managed)
-                | Q(
-                    reporting_organisation_id__in=reporters, status=Status.NEW, source=Source.MANUAL
-                )
-            )
-        return qs.none()
-
-    @rule(Category)
-    def _category(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
-        if action == VIEW:
-            return qs.filter(
-                Q(municipality__isnull=True)
-                | Q(municipality_id__in=resolver.municipalities_with("view"))
-            )
-        return qs.filter(municipality_id__in=resolver.municipalities_with("manage"))
-
-    @rule(PoliceTypeMapping)
-    def _police_mapping(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
-        # One table for the whole installation: read by all, changed by system administrators.
-        return qs if action == VIEW and resolver.municipalities_with("view") else qs.none()
-
-    @rule(ImportProfile, ImportJob)
-    def _imports(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
-        allowed = resolver.municipalities_with("manage") | resolver.municipalities_with("analyse")
-        if action not in (VIEW, CHANGE):
-            return qs.none()
-        return qs.filter(municipality_id__in=allowed)
-
-    @rule(NilReport)
-    def _nil_report(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
-        if action == VIEW:
-            return qs.filter(municipality_id__in=resolver.municipalities_with("view"))
-        reporters = {
-            g.organisation_id for g in resolver.grants if "report" in ROLE_ABILITIES[g.role]
-        }
-        return qs.filter(
-            Q(municipality_id__in=resolver.municipalities_with("manage"))
-            | Q(organisation_id__in=reporters)
-        )
-
-    @rule(Open311Key)
-    def _open311_key(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
-        return qs.filter(municipality_id__in=resolver.municipalities_with("administer"))
-
-    @rule(Open311Contact)
-    def _open311_contact(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
-        if action != VIEW:
-            return qs.none()
-        return qs.filter(municipality_id__in=resolver.municipalities_with("manage"))

@@ -79,6 +79,15 @@ class MunicipalityRefField(serializers.SlugRelatedField):
             ) from None
 
 
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related row by id, looked up among the rows the user may see (``visible_to``): an id
+    from another municipality answers exactly like an id that does not exist."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return super().get_queryset().visible_to(request.user if request else None, VIEW)
+
+
 class CountySerializer(serializers.ModelSerializer):
     class Meta:
         model = County
@@ -112,7 +121,7 @@ class PoliceAreaSerializer(serializers.ModelSerializer):
 
 class OrganisationSerializer(serializers.ModelSerializer):
     municipality = MunicipalityRefField()
-    parent = serializers.PrimaryKeyRelatedField(
+    parent = VisibleRelatedField(
         queryset=Organisation.objects.all(), allow_null=True, required=False
     )
 
@@ -128,12 +137,6 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "contact_email",
             "is_active",
         ]
-
-    def validate_parent(self, value):
-        request = self.context["request"]
-        if value is not None and not resolver_for(request.user).can(VIEW, value):
-            raise ValidationError(_("Unknown organisation."))
-        return value
 
 
 class AreaSerializer(serializers.ModelSerializer):
@@ -168,13 +171,11 @@ class AreaSerializer(serializers.ModelSerializer):
 
 class ForumSerializer(serializers.ModelSerializer):
     municipality = MunicipalityRefField()
-    organisations = serializers.PrimaryKeyRelatedField(
+    organisations = VisibleRelatedField(
         queryset=Organisation.objects.all(), many=True, required=False
     )
-    areas = serializers.PrimaryKeyRelatedField(
-        queryset=Area.objects.all(), many=True, required=False
-    )
-    convener = serializers.PrimaryKeyRelatedField(
+    areas = VisibleRelatedField(queryset=Area.objects.all(), many=True, required=False)
+    convener = VisibleRelatedField(
         queryset=Organisation.objects.all(), allow_null=True, required=False
     )
 
@@ -385,10 +386,6 @@ class ForumViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         municipality = instance.municipality if instance else d["municipality"]
         if instance is None:
             self._check_create(municipality)
-        resolver = resolver_for(self.request.user)
-        for org in [*d.get("organisations", []), d.get("convener")]:
-            if org is not None and not resolver.can(VIEW, org):
-                raise ValidationError({"organisations": [_("Unknown organisation.")]})
         cur = {}
         if instance:
             cur = {

@@ -2,12 +2,23 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .geo import GeometryError, parse_polygon
 from .models import Area, Forum, Organisation, Role
 
 MAX_GEOJSON_BYTES = 5 * 1024 * 1024
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's (or a validator's) ValidationError on the form: on the field it names,
+    else on the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class OrganisationForm(forms.ModelForm):

@@ -13,17 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-class RestrictedQuerySet(models.QuerySet):
-    """A queryset that can be narrowed to what one user may see or do."""
-
-    def visible_to(self, user, action: str = "view") -> RestrictedQuerySet:
-        from brygga.core.access import resolver_for
-
-        return resolver_for(user).restrict(self, action)
-
-
-RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
+# Re-exported: every app's models take ``RestrictedManager`` from here.
+from .querysets import RestrictedManager, RestrictedQuerySet  # noqa: F401
 
 
 class TimeStamped(models.Model):

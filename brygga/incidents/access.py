@@ -1,5 +1,119 @@
-"""Registers the incidents rules with the one resolver (brygga.core.access)."""
+"""The incidents app's rules for the one resolver (``brygga.core.access``), registered from
+``IncidentsConfig.ready`` by :func:`register`. As everywhere, system administrators (and
+Brygga's own :class:`~brygga.core.access.SystemActor`) bypass them."""
 
-from brygga.core.access import register_incident_rules
+from __future__ import annotations
 
-register_incident_rules()
+from django.db.models import Q, QuerySet
+
+from brygga.core.access import (
+    CHANGE,
+    IMPORT_ABILITIES,
+    VIEW,
+    AccessResolver,
+    register_create_abilities,
+    register_rule,
+)
+
+from .models import (
+    Category,
+    ImportJob,
+    ImportProfile,
+    Incident,
+    NilReport,
+    Open311Contact,
+    Open311Key,
+    PoliceTypeMapping,
+    Source,
+    Status,
+    Visibility,
+)
+
+
+def incident_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    qs = qs.filter(deleted_at__isnull=True)
+    viewable = resolver.municipalities_with("view")
+    managed = resolver.municipalities_with("manage")
+    analysed = resolver.municipalities_with("analyse")
+    own_orgs = resolver.member_organisations()
+    if action == VIEW:
+        # the viewable municipalities' incidents and their counties' county-level events
+        qs = qs.in_scope_of(viewable, resolver.counties_of(viewable))
+        # Need-to-know: personal data, organisation-only rows, rejected reports and
+        # untrusted public tips not yet reviewed are shown to the reporting organisation
+        # and to those who manage the municipality (analysts also see new public tips).
+        restricted = (
+            Q(has_personal_data=True)
+            | Q(visibility=Visibility.ORGANISATION)
+            | Q(status=Status.REJECTED)
+        )
+        untrusted = Q(source=Source.OPEN311, status=Status.NEW)
+        privileged = Q(municipality_id__in=managed) | Q(reporting_organisation_id__in=own_orgs)
+        return qs.filter(~restricted | privileged).filter(
+            ~untrusted | privileged | Q(municipality_id__in=analysed)
+        )
+    if action == CHANGE:
+        reporters = resolver.organisations_with_ability("report")
+        return qs.filter(
+            Q(municipality_id__in=managed)
+            | Q(reporting_organisation_id__in=reporters, status=Status.NEW, source=Source.MANUAL)
+        )
+    return qs.none()
+
+
+def category_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    if action == VIEW:
+        return qs.filter(
+            Q(municipality__isnull=True)
+            | Q(municipality_id__in=resolver.municipalities_with("view"))
+        )
+    return qs.filter(municipality_id__in=resolver.municipalities_with("manage"))
+
+
+def police_mapping_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    # One table for the whole installation: read by all, changed by system administrators.
+    return qs if action == VIEW and resolver.municipalities_with("view") else qs.none()
+
+
+def import_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    if action not in (VIEW, CHANGE):
+        return qs.none()
+    allowed = set().union(*(resolver.municipalities_with(a) for a in IMPORT_ABILITIES))
+    return qs.filter(municipality_id__in=allowed)
+
+
+def nil_report_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    if action == VIEW:
+        return qs.filter(municipality_id__in=resolver.municipalities_with("view"))
+    return qs.filter(
+        Q(municipality_id__in=resolver.municipalities_with("manage"))
+        | Q(organisation_id__in=resolver.organisations_with_ability("report"))
+    )
+
+
+def open311_key_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    return qs.filter(municipality_id__in=resolver.municipalities_with("administer"))
+
+
+def open311_contact_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    if action != VIEW:
+        return qs.none()
+    return qs.filter(municipality_id__in=resolver.municipalities_with("manage"))
+
+
+def register() -> None:
+    """Join the incidents app's models to the resolver (called from ``IncidentsConfig.ready``)."""
+    register_rule(Incident, incident_rule)
+    register_rule(Category, category_rule)
+    register_rule(PoliceTypeMapping, police_mapping_rule)
+    register_rule(ImportProfile, import_rule)
+    register_rule(ImportJob, import_rule)
+    register_rule(NilReport, nil_report_rule)
+    register_rule(Open311Key, open311_key_rule)
+    register_rule(Open311Contact, open311_contact_rule)
+
+    register_create_abilities(Incident, ("report", "manage"))
+    register_create_abilities(NilReport, ("report", "manage"))
+    register_create_abilities(ImportJob, IMPORT_ABILITIES)
+    register_create_abilities(ImportProfile, IMPORT_ABILITIES)
+    register_create_abilities(Open311Key, ("administer",))

@@ -10,8 +10,9 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from brygga.audit.tracking import track_app_models
 
-        from . import access  # noqa: F401  (registers the resolver rules)
+        from . import access
 
+        access.register()
         track_app_models(
             self,
             exclude={
@@ -22,3 +23,34 @@ class IncidentsConfig(AppConfig):
             skip=("Open311Submission",),
             redact={"Incident": ("description", "place_description")},
         )
+
+    # --- what the app adds to core's commands (see brygga.core.hooks) -----------------------
+    def load_demo(self, *, status) -> list[str]:
+        """``brygga demo``: the demo incidents (partner reports and the police events)."""
+        from .demo import load_incident_demo
+
+        with status("Laddar demohändelser (partnerrapporter och polisens händelser) …"):
+            incidents = load_incident_demo()
+        synthetic, police = incidents["synthetic"], incidents["police"]
+        return [
+            f"[bold]Händelser:[/] {synthetic['created']} nya partnerrapporter "
+            f"({synthetic['existing']} fanns redan; {synthetic['first']} – {synthetic['last']}), "
+            f"{police['created']} nya polishändelser för Västernorrland "
+            f"({police['unchanged']} fanns redan)."
+        ]
+
+    def worker_starting(self) -> list[str]:
+        """``brygga worker``: fail the import jobs an interrupted worker left behind. Only jobs
+        unchanged for longer than ``BRYGGA_IMPORT_STALE_MINUTES`` are touched: a job that
+        another worker is running keeps being updated."""
+        from django.utils.translation import gettext
+
+        from .jobs import recover_stale_jobs
+
+        recovered = recover_stale_jobs()
+        if not recovered:
+            return []
+        return [
+            gettext("Import jobs marked as failed (they stopped without finishing): %(jobs)s")
+            % {"jobs": ", ".join(str(j.pk) for j in recovered)}
+        ]

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from brygga.core.forms import apply_errors
 from brygga.core.models import Area, Organisation
 
 from . import location as loc
@@ -210,17 +211,8 @@ class IncidentForm(forms.Form):
                     area=cleaned.get("area"),
                 )
             except ValidationError as exc:
-                add_errors(self, exc)
+                apply_errors(self, exc)
         return cleaned
-
-
-def add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's or resolve()'s ValidationError on the form's fields."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class StatusForm(forms.Form):

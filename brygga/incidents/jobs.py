@@ -17,7 +17,10 @@ so a worker that died wrote nothing; the message says so. Each recovered job get
 ``import_interrupted`` audit row.
 
 Recovery runs when ``brygga worker`` starts, from ``brygga import-jobs --recover``, and for
-one job when its status page is requested (:func:`recover_if_stale`).
+one job when its status page is requested (:func:`recover_if_stale`). A recovered job's stored
+file is removed at once (nothing restarts it); the worker start and ``--recover`` also remove
+the uploads kept longer than ``BRYGGA_UPLOAD_RETENTION_HOURS``
+(:mod:`brygga.incidents.storage`).
 """
 
 from __future__ import annotations
@@ -32,15 +35,17 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from brygga.audit.context import Actor
+from brygga.audit.context import actor_for_user
 from brygga.audit.services import log_action
+from brygga.core.access import SystemActor
 
 from .models import ImportJob
+from .storage import discard_job_file, purge_expired_uploads
 
 logger = logging.getLogger(__name__)
 
 AUDIT_EVENT = "import_interrupted"
-ACTOR = Actor(None, "brygga import recovery")
+ACTOR = SystemActor("brygga import recovery")
 ACTIVE = (ImportJob.State.PENDING, ImportJob.State.RUNNING)
 LOST_TASK = "lost_task"
 STOPPED = "stopped"
@@ -116,11 +121,6 @@ def _message(job: ImportJob) -> str:
             "The import stopped without finishing (the command was interrupted). Nothing was "
             "written; run the command again."
         )
-    if job.kind == ImportJob.Kind.TABULAR and job.stored_file:
-        return _(
-            "The import stopped without finishing (the background worker was interrupted). "
-            "Nothing was written; the file is still stored, so you can start the import again."
-        )
     return _(
         "The import stopped without finishing (the background worker was interrupted). "
         "Nothing was written; upload the file again."
@@ -158,17 +158,12 @@ def _interrupt(job: ImportJob, *, reason: str, now: datetime, limit: timedelta) 
                 "last_update": job.updated_at,
                 "stale_minutes": int(limit.total_seconds() // 60),
             },
-            actor=ACTOR,
+            actor=actor_for_user(ACTOR),
             municipality_id=job.municipality_id,
         )
     logger.warning("import job %s (%s) marked as failed: %s", job.pk, job.kind, reason)
-    if job.kind == ImportJob.Kind.POLICE and job.stored_file:
-        # nothing can restart a police job: its upload is of no further use
-        from .police import upload_storage
-
-        with contextlib.suppress(Exception):
-            upload_storage().delete(job.stored_file)
-        ImportJob.objects.filter(pk=job.pk).update(stored_file="")
+    # a failed job's upload is of no further use (police and CSV/Excel alike): removed at once
+    discard_job_file(job.pk)
     job.refresh_from_db()
     return True
 
@@ -197,14 +192,21 @@ def find_stale_jobs(
 def recover_stale_jobs(
     now: datetime | None = None, *, stale_after: timedelta | None = None
 ) -> list[ImportJob]:
-    """Mark every stuck import job as failed (see the module docstring); returns them."""
+    """Mark every stuck import job as failed (see the module docstring), then remove the
+    uploaded files kept longer than ``BRYGGA_UPLOAD_RETENTION_HOURS``
+    (:func:`~brygga.incidents.storage.purge_expired_uploads`). Returns the recovered jobs."""
     now = now or timezone.now()
     limit = stale_after if stale_after is not None else stale_limit()
-    return [
+    recovered = [
         job
         for job, reason in find_stale_jobs(now, stale_after=limit)
         if _interrupt(job, reason=reason, now=now, limit=limit)
     ]
+    try:
+        purge_expired_uploads(now)
+    except Exception:  # housekeeping must not keep a worker from starting
+        logger.exception("removing the expired uploads failed")
+    return recovered
 
 
 def recover_if_stale(

@@ -58,7 +58,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -781,15 +780,6 @@ def upload_max_bytes() -> int:
     return int(getattr(settings, "BRYGGA_POLICE_UPLOAD_MAX_MB", 50)) * 1024 * 1024
 
 
-def upload_storage() -> Storage:
-    """Where uploaded files wait for the worker: the default storage, or ``var/uploads/``
-    when the default is the file system without a ``MEDIA_ROOT``."""
-    default = storages["default"]
-    if isinstance(default, FileSystemStorage) and not settings.MEDIA_ROOT:
-        return FileSystemStorage(location=Path(settings.VAR_DIR) / "uploads")
-    return default
-
-
 @transaction.atomic
 def police_job_create(
     *,
@@ -802,10 +792,7 @@ def police_job_create(
 ) -> ImportJob:
     """Register an uploaded police events file for import in ``municipality``. Only system
     administrators may import the events of every municipality."""
-    resolver = resolver_for(actor)
-    if not resolver.can_create_in(ImportJob, municipality):
-        raise PermissionDenied
-    if all_municipalities and not resolver.is_system_admin:
+    if not resolver_for(actor).can_import(municipality, all_municipalities=all_municipalities):
         raise PermissionDenied
     return ImportJob.objects.create(
         municipality=municipality,

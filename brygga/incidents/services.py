@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from brygga.audit.services import log_action
-from brygga.core.access import CHANGE, ROLE_ABILITIES, VIEW, resolver_for
+from brygga.core.access import CHANGE, VIEW, resolver_for
 from brygga.core.models import Forum, Municipality, Organisation
 
 from .location import Location
@@ -73,10 +73,9 @@ def reporting_organisations_for(actor, municipality: Municipality):
     """The organisations ``actor`` may report for in ``municipality``."""
     resolver = resolver_for(actor)
     qs = Organisation.objects.filter(municipality=municipality, is_active=True)
-    if resolver.is_system_admin or resolver.has_ability("manage", municipality):
+    if resolver.has_ability("manage", municipality):
         return qs
-    own = {g.organisation_id for g in resolver.grants if g.municipality_id == municipality.pk}
-    return qs.filter(pk__in=own)
+    return qs.filter(pk__in=resolver.member_organisations(municipality))
 
 
 @transaction.atomic
@@ -415,15 +414,9 @@ def nil_organisations_for(actor, municipality: Municipality, forum: Forum) -> se
     """Member organisations of ``forum`` for which ``actor`` may say "nothing to report"."""
     resolver = resolver_for(actor)
     members = set(forum.organisations.values_list("pk", flat=True))
-    if resolver.is_system_admin or resolver.has_ability("manage", municipality):
+    if resolver.has_ability("manage", municipality):
         return members
-    reporters = {
-        g.organisation_id
-        for g in resolver.grants
-        if g.municipality_id == municipality.pk
-        and "report" in ROLE_ABILITIES.get(g.role, frozenset())
-    }
-    return members & reporters
+    return members & resolver.organisations_with_ability("report", municipality)
 
 
 @transaction.atomic

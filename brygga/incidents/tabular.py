@@ -52,7 +52,6 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,12 +66,12 @@ from brygga.core.models import Area, Municipality, Organisation
 from .location import SWEREF_E, SWEREF_N, resolve
 from .models import Category, ImportJob, ImportProfile, Incident, Source
 from .services import FUTURE_SLACK, categories_for, check_when, reporting_organisations_for
+from .storage import save_upload
 
 logger = logging.getLogger(__name__)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEFAULT_MAX_MB = 200
-STALE_UPLOAD_DAYS = 7
 MAX_STORED_ERRORS = 10_000
 PREVIEW_ROWS = 10
 SCAN_ROWS = 5_000  # rows read for the category values shown in the mapping step
@@ -99,15 +98,6 @@ def max_bytes() -> int:
     return int(float(getattr(settings, "BRYGGA_IMPORT_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024)
 
 
-def upload_storage() -> Storage:
-    """Where uploaded files wait for the worker: the default storage, or ``var/uploads/`` when
-    the default is the file system without a ``MEDIA_ROOT``."""
-    default = storages["default"]
-    if isinstance(default, FileSystemStorage) and not settings.MEDIA_ROOT:
-        return FileSystemStorage(location=Path(settings.VAR_DIR) / "uploads")
-    return default
-
-
 _SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 
 
@@ -115,26 +105,7 @@ def store_upload(municipality: Municipality, uploaded) -> str:
     """Store an uploaded file under a random name (never the user's file name)."""
     suffix = Path(uploaded.name or "").suffix.lower()
     name = f"imports/{municipality.code}/{uuid.uuid4().hex}{suffix if suffix in _SUFFIXES else ''}"
-    uploaded.seek(0)
-    return upload_storage().save(name, uploaded)
-
-
-def discard_stale_uploads(municipality: Municipality) -> int:
-    """Remove stored files of imports that were never finished (older than a week)."""
-    cutoff = timezone.now() - timedelta(days=STALE_UPLOAD_DAYS)
-    storage = upload_storage()
-    stale = ImportJob.objects.filter(
-        municipality=municipality,
-        kind=ImportJob.Kind.TABULAR,
-        updated_at__lt=cutoff,
-        state__in=[ImportJob.State.PENDING, ImportJob.State.FAILED, ImportJob.State.DONE],
-    ).exclude(stored_file="")
-    n = 0
-    for pk, name in stale.values_list("pk", "stored_file"):
-        storage.delete(name)
-        ImportJob.objects.filter(pk=pk).update(stored_file="")
-        n += 1
-    return n
+    return save_upload(name, uploaded)
 
 
 # --- fields and errors --------------------------------------------------------------------------
@@ -1282,7 +1253,9 @@ def match_category(value, mapping: Mapping, index) -> Category | None:
 
 # --- services -----------------------------------------------------------------------------------
 def _require_import(actor, municipality: Municipality) -> None:
-    if actor is not None and not resolver_for(actor).can_create_in(ImportJob, municipality):
+    """``actor`` (a user, or a ``SystemActor`` for work no person starts; never ``None``) may
+    import into ``municipality``."""
+    if not resolver_for(actor).can_import(municipality):
         raise PermissionDenied
 
 
@@ -1553,7 +1526,7 @@ class Importer:
         municipality: Municipality,
         mapping: Mapping,
         job: ImportJob,
-        actor=None,
+        actor,
         reporting_organisation: Organisation | None = None,
         valid_only: bool = False,
         has_personal_data: bool = False,
@@ -1566,7 +1539,8 @@ class Importer:
         self.municipality = municipality
         self.mapping = mapping
         self.job = job
-        self.actor = actor if getattr(actor, "is_authenticated", False) else None
+        self.actor = actor if getattr(actor, "is_authenticated", False) else None  # a user
+        self.audit_actor = actor_for_user(actor)  # the user, or the SystemActor's name
         self.organisation = reporting_organisation
         self.valid_only = valid_only
         self.has_personal_data = has_personal_data
@@ -1987,7 +1961,7 @@ class Importer:
                 subject=self.job,
                 details={**result.counts(), "valid_only": self.valid_only},
                 municipality_id=self.municipality.pk,
-                actor=actor_for_user(self.actor),
+                actor=self.audit_actor,
             )
 
     # job bookkeeping ------------------------------------------------------------------------
@@ -2025,7 +1999,7 @@ class Importer:
                         subject=self.job,
                         details={**self.result.counts(), "valid_only": False},
                         municipality_id=self.municipality.pk,
-                        actor=actor_for_user(self.actor),
+                        actor=self.audit_actor,
                     )
                 return self.result
             self.write(spool)
@@ -2053,7 +2027,7 @@ def run_import(
     municipality: Municipality,
     mapping: Mapping,
     job: ImportJob,
-    actor=None,
+    actor,
     detected: Detected | None = None,
     reporting_organisation: Organisation | None = None,
     valid_only: bool = False,
@@ -2063,14 +2037,11 @@ def run_import(
     now: datetime | None = None,
 ) -> ImportResult:
     """Detect (unless ``detected`` is given), validate and write; the job records the outcome.
-    Never raises for bad input: a file-level problem becomes one error on the job."""
+    Never raises for bad input: a file-level problem becomes one error on the job.
+    ``actor`` is a user or a ``SystemActor`` (a command, a task whose user is gone)."""
     _require_import(actor, municipality)
     if reporting_organisation is not None:
-        allowed = (
-            reporting_organisations_for(actor, municipality)
-            if actor is not None
-            else Organisation.objects.filter(municipality=municipality, is_active=True)
-        )
+        allowed = reporting_organisations_for(actor, municipality)
         if not allowed.filter(pk=reporting_organisation.pk).exists():
             raise PermissionDenied
     ImportJob.objects.filter(pk=job.pk).update(

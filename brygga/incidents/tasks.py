@@ -11,15 +11,18 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from brygga.audit.context import acting_as
+from brygga.core.access import SystemActor
 from brygga.core.models import Organisation
 
 from . import tabular
 from .models import ImportJob
+from .storage import discard_job_file, open_upload
 
 logger = logging.getLogger(__name__)
 
 
 def _fail(job_pk: int, message: str) -> None:
+    """End the job as failed for another reason than its rows: its file is removed at once."""
     ImportJob.objects.filter(pk=job_pk).update(
         state=ImportJob.State.FAILED,
         message=message,
@@ -28,14 +31,16 @@ def _fail(job_pk: int, message: str) -> None:
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
+    discard_job_file(job_pk)
 
 
 @task()
 def run_tabular_import(job_id: int) -> dict:
     """Validate and write one uploaded CSV/XLSX file (an :class:`ImportJob` of kind
     ``tabular`` whose mapping has been chosen). The stored file is removed once the rows are
-    written; after a failed validation it is kept so the user can change the mapping or import
-    the valid rows without uploading it again."""
+    written, and when the import fails on anything else than its rows; after a failed
+    validation it is kept (until ``BRYGGA_UPLOAD_RETENTION_HOURS`` have passed) so the user can
+    change the mapping or import the valid rows without uploading it again."""
     job = (
         ImportJob.objects.select_related("municipality", "created_by")
         .filter(pk=job_id, kind=ImportJob.Kind.TABULAR)
@@ -55,22 +60,20 @@ def run_tabular_import(job_id: int) -> dict:
         organisation = Organisation.objects.filter(
             pk=options["organisation_id"], municipality=job.municipality
         ).first()
-    actor_context = (
-        acting_as(user=job.created_by)
-        if job.created_by is not None
-        else acting_as(label="brygga import")
-    )
+    # the user who started the import; a job whose user is gone runs as Brygga itself
+    actor = job.created_by if job.created_by is not None else SystemActor("brygga import")
+    actor_context = acting_as(actor)
     with translation.override(language), actor_context:
         try:
             detected = tabular.Detected.from_json(options["detected"])
-            with tabular.upload_storage().open(job.stored_file, "rb") as f:
+            with open_upload(job.stored_file) as f:
                 result = tabular.run_import(
                     source=f,
                     file_name=job.file_name,
                     municipality=job.municipality,
                     mapping=tabular.Mapping.from_json(options.get("mapping")),
                     job=job,
-                    actor=job.created_by,
+                    actor=actor,
                     detected=detected,
                     reporting_organisation=organisation,
                     valid_only=bool(options.get("valid_only")),
@@ -91,6 +94,5 @@ def run_tabular_import(job_id: int) -> dict:
             )
             return {"failed": True}
     if result.written and job.stored_file:
-        tabular.upload_storage().delete(job.stored_file)
-        ImportJob.objects.filter(pk=job.pk).update(stored_file="")
+        discard_job_file(job.pk)
     return result.counts()

@@ -7,7 +7,6 @@ counts and errors up to date) and then removes the stored file.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from brygga.audit.context import acting_as
+from brygga.core.access import SystemActor
 
 from .models import ImportJob
 from .police import (
@@ -23,8 +23,8 @@ from .police import (
     import_records,
     read_police_file,
     upload_max_bytes,
-    upload_storage,
 )
+from .storage import discard_job_file, open_upload
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +42,32 @@ def run_police_import(job_id: int) -> dict:
     )
     if job is None or job.state != ImportJob.State.PENDING:
         return {"job": job_id, "state": job.state if job else "missing"}
-    storage = upload_storage()
     actor = (
         acting_as(job.created_by)
         if job.created_by_id and job.created_by.is_active
-        else acting_as(label="brygga worker")
+        else acting_as(SystemActor("brygga worker"))
     )
     language = job.options.get("language") or settings.LANGUAGE_CODE
     scope = None if job.options.get("scope") == "all" else job.municipality
     try:
-        with actor, translation.override(language), storage.open(job.stored_file, "rb") as fh:
+        with actor, translation.override(language), open_upload(job.stored_file) as fh:
             records = read_police_file(
                 fh, job.file_name, max_bytes=upload_max_bytes() * UNPACKED_FACTOR
             )
             import_records(records, file_name=job.file_name, job=job, municipality=scope)
     except PoliceImportError:
         pass  # the job carries the errors
+    except FileNotFoundError:  # removed after BRYGGA_UPLOAD_RETENTION_HOURS, or lost
+        with translation.override(language):
+            message = _("%(file)s: the uploaded file is no longer stored. Upload it again.") % {
+                "file": job.file_name
+            }
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=ImportJob.State.FAILED,
+            message=message,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
     except Exception:  # never leave a job "running" behind; details go to the log only
         logger.exception("police import job %s failed", job_id)
         with translation.override(language):
@@ -74,9 +84,7 @@ def run_police_import(job_id: int) -> dict:
             updated_at=timezone.now(),
         )
     finally:
-        with contextlib.suppress(Exception):
-            storage.delete(job.stored_file)
-        ImportJob.objects.filter(pk=job.pk).update(stored_file="")
+        discard_job_file(job.pk)  # done or failed: the file is of no further use
     job.refresh_from_db(fields=["state", "created_count", "unchanged_count", "error_count"])
     return {
         "job": job.pk,

@@ -21,18 +21,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from brygga.audit.models import AuditEvent, EventKind
+from brygga.audit import selectors as audit_selectors
+from brygga.audit.models import EventKind
 from brygga.audit.services import log_action
 from brygga.core import selectors as core_selectors
 from brygga.core.access import CHANGE, resolver_for
+from brygga.core.forms import apply_errors
 from brygga.core.models import ForumKind, Organisation
 from brygga.core.pagination import CappedPaginator
 from brygga.core.views import municipality_view
 
 from . import exports, selectors, services
 from .filters import IncidentFilter
-from .forms import IncidentForm, NilReportForm, StatusForm, WeekForm, add_errors, iso_week
-from .models import Category, ImportJob, Incident, NilReport, Source, Status
+from .forms import IncidentForm, NilReportForm, StatusForm, WeekForm, iso_week
+from .models import Category, Incident, NilReport, Source, Status
 
 PAGE_SIZE = 50
 LIST_COUNT_CAP = 10_000  # the list counts at most this many rows (see core/pagination.py)
@@ -47,13 +49,7 @@ def _can_report(user, municipality) -> bool:
 
 
 def _own_organisation_ids(user, municipality) -> list[int]:
-    return sorted(
-        {
-            g.organisation_id
-            for g in resolver_for(user).grants
-            if g.municipality_id == municipality.pk
-        }
-    )
+    return sorted(resolver_for(user).member_organisations(municipality))
 
 
 def _context(request, municipality, **extra) -> dict:
@@ -62,7 +58,7 @@ def _context(request, municipality, **extra) -> dict:
         "municipality": municipality,
         "can_report": _can_report(request.user, municipality),
         "can_manage": resolver.has_ability("manage", municipality),
-        "can_import": resolver.can_create_in(ImportJob, municipality),
+        "can_import": resolver.can_import(municipality),
         "incidents_section": request.resolver_match.url_name if request.resolver_match else "",
         **extra,
     }
@@ -290,7 +286,7 @@ def report(request, municipality):
                 **_save_kwargs(d),
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("incidents:incident_receipt", code=municipality.code, pk=incident.pk)
     return render(
@@ -328,7 +324,7 @@ def incident_edit(request, municipality, pk: int):
                 actor=request.user, incident=incident, **_save_kwargs(form.cleaned_data)
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("incidents:incident_detail", code=municipality.code, pk=incident.pk)
@@ -363,14 +359,9 @@ def incident_receipt(request, municipality, pk: int):
 
 # --- detail, status, delete -----------------------------------------------------------------
 def _history(request, incident: Incident) -> list[dict]:
-    """The incident's audit rows: changes and domain events for whoever may see the incident;
-    reads of personal data only for those who may read the audit log."""
-    rows = AuditEvent.objects.filter(
-        object_type=Incident._meta.label_lower, object_id=str(incident.pk)
-    ).order_by("seq")
-    if not resolver_for(request.user).can_view_audit(incident.municipality_id or 0):
-        rows = rows.exclude(kind=EventKind.ACCESS)
-    rows = list(rows[:500])
+    """The incident's audit rows the user may see (``audit.selectors.history_for``), with
+    the changed fields named for display."""
+    rows = list(audit_selectors.history_for(request.user, incident)[:500])
     names = {
         "category_id": dict(Category.objects.values_list("pk", "name")),
         "status": dict(Status.choices),

@@ -26,8 +26,8 @@ from .police import (
     police_mapping_update,
     police_type_counts,
     upload_max_bytes,
-    upload_storage,
 )
+from .storage import delete_upload, save_upload
 from .tasks_police import run_police_import
 
 ALLOWED_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
@@ -98,8 +98,8 @@ class MappingForm(forms.Form):
 
 # --- helpers --------------------------------------------------------------------------------
 def _require_import(request, municipality) -> None:
-    """Imports are for those who may add an import in the municipality (else 403)."""
-    if not resolver_for(request.user).can_create_in(ImportJob, municipality):
+    """Imports are for those who may import in the municipality (else 403)."""
+    if not resolver_for(request.user).can_import(municipality):
         raise PermissionDenied
 
 
@@ -159,7 +159,7 @@ def police_summary(request, municipality):
             "total_county": sum(r["county"] for r in singles),
             "year": year,
             "years": years,
-            "can_import": resolver_for(request.user).can_create_in(ImportJob, municipality),
+            "can_import": resolver_for(request.user).can_import(municipality),
         },
     )
 
@@ -170,14 +170,15 @@ def police_upload(request, municipality):
     _require_import(request, municipality)
     resolver = resolver_for(request.user)
     form = PoliceUploadForm(
-        request.POST or None, request.FILES or None, allow_all=resolver.is_system_admin
+        request.POST or None,
+        request.FILES or None,
+        allow_all=resolver.can_import(municipality, all_municipalities=True),
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         name = Path(upload.name).name
         suffix = ".gz" if name.lower().endswith(".gz") else Path(name).suffix.lower()
-        storage = upload_storage()
-        stored = storage.save(f"imports/police/{uuid.uuid4().hex}{suffix}", upload)
+        stored = save_upload(f"imports/police/{uuid.uuid4().hex}{suffix}", upload)
         try:
             job = police_job_create(
                 actor=request.user,
@@ -188,7 +189,7 @@ def police_upload(request, municipality):
                 language=get_language() or "",
             )
         except Exception:
-            storage.delete(stored)
+            delete_upload(stored)
             raise
         run_police_import.enqueue(job.pk)
         return redirect("incidents:police_job", code=municipality.code, pk=job.pk)

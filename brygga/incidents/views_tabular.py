@@ -1,6 +1,6 @@
 """Pages of the CSV/Excel import: upload → preview and mapping → progress and result.
 
-Open to analysts and to those who manage the municipality (``can_create_in(ImportJob)``);
+Open to analysts and to those who manage the municipality (``resolver.can_import``);
 another municipality's code answers 404 (``municipality_view``). The work itself runs as a
 background task (:func:`brygga.incidents.tasks.run_tabular_import`)."""
 
@@ -29,6 +29,7 @@ from .forms_tabular import MappingForm, UploadForm
 from .jobs import recover_if_stale
 from .models import ImportJob, ImportProfile
 from .services import reporting_organisations_for
+from .storage import kept_until, open_upload, purge_expired_uploads
 from .tasks import run_tabular_import
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def import_view(view):
     @municipality_view()
     @functools.wraps(view)
     def wrapper(request, municipality, *args, **kwargs):
-        if not resolver_for(request.user).can_create_in(ImportJob, municipality):
+        if not resolver_for(request.user).can_import(municipality):
             raise PermissionDenied
         return view(request, municipality, *args, **kwargs)
 
@@ -142,7 +143,7 @@ def import_upload(request, municipality):
         except tabular.TabularError as exc:
             form.add_error("file", exc.message)
         else:
-            tabular.discard_stale_uploads(municipality)
+            purge_expired_uploads()
             stored = tabular.store_upload(municipality, uploaded)
             job = tabular.import_job_create(
                 actor=request.user,
@@ -202,11 +203,10 @@ def import_mapping(request, municipality, pk: int):
     if not _mappable(job):
         return redirect(_url("import_detail", municipality, job.pk))
     detected = tabular.Detected.from_json(job.options["detected"])
-    storage = tabular.upload_storage()
     saved = tabular.Mapping.from_json(job.options.get("mapping"))
     changed = False
     try:
-        with storage.open(job.stored_file, "rb") as f:
+        with open_upload(job.stored_file) as f:
             if request.method == "POST":
                 sheet = request.POST.get("sheet") or detected.sheet
                 has_header = request.POST.get("has_header") == "on"
@@ -367,6 +367,8 @@ def _detail_context(request, municipality, job: ImportJob) -> dict:
         ),
         "can_remap": _mappable(job) and job.state == ImportJob.State.FAILED,
         "writing": job.progress >= 80,
+        # a failed validation keeps the file for the retention time; the page says until when
+        "kept_until": kept_until(job) if job.state == ImportJob.State.FAILED else None,
     }
 
 
@@ -374,7 +376,7 @@ def _detail_context(request, municipality, job: ImportJob) -> dict:
 @require_http_methods(["GET", "POST"])
 def import_detail(request, municipality, pk: int):
     job = _job(request, municipality, pk)
-    if job.state == ImportJob.State.PENDING and not _started(job):
+    if job.state == ImportJob.State.PENDING and not _started(job) and job.stored_file:
         return redirect(_url("import_mapping", municipality, job.pk))
     context = _detail_context(request, municipality, job)
     if request.method == "POST":

@@ -74,3 +74,38 @@ def test_unknown_model_and_action_are_denied(world):
 
 def test_system_admin_sees_every_municipality(world):
     assert {"Timrå trygghet", "Mitthem"} <= visible(Organisation, world.users["system_admin"])
+
+
+def test_brygga_itself_may_do_everything_and_a_missing_actor_nothing(world):
+    from brygga.core.access import SystemActor
+
+    system = SystemActor("brygga test")
+    resolver = resolver_for(system)
+    assert resolver.can("change", world.orgs["timra"]) and resolver.has_ability("manage", 2262)
+    assert resolver.can_import(world.timra, all_municipalities=True)
+    assert Organisation.objects.visible_to(system).count() == Organisation.objects.count()
+    nobody = resolver_for(None)
+    assert not nobody.can("view", world.orgs["housing"]) and not nobody.can_import(world.sundsvall)
+    assert not Organisation.objects.visible_to(None).exists()
+
+
+def test_core_and_audit_import_no_domain_app():
+    """Each app owns its rules (``<app>/access.py``, registered from its AppConfig.ready) and
+    its part of ``brygga demo``/``brygga worker`` (``core/hooks.py``): the engine knows no app."""
+    import re
+    from pathlib import Path
+
+    import brygga
+
+    domain = re.compile(
+        r"(from|import)\s+brygga\.(incidents|surveys|situation|plans|cases|knowledge)\b"
+    )
+    root = Path(brygga.__file__).parent
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for app in ("core", "audit")
+        for path in sorted((root / app).rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if domain.search(line)
+    ]
+    assert not found, found

@@ -2,7 +2,7 @@
 
 import pytest
 
-from brygga.core.models import Area, Organisation
+from brygga.core.models import Area, Forum, Organisation
 
 from ..conftest import CENTRE_SQUARE, TIMRA_SQUARE
 
@@ -128,3 +128,38 @@ def test_malformed_json_is_a_400(world, client_for):
         f"{API}/organisations/", "{not json", content_type="application/json"
     )
     assert r.status_code == 400 and "detail" in r.json()
+
+
+def test_an_id_from_another_municipality_answers_like_one_that_does_not_exist(world, client_for):
+    """The related ids a client sends (a parent organisation, a forum's organisations, areas
+    and convener) are looked up among the rows the user may see: a Timrå row, invisible to a
+    Sundsvall coordinator, gets the very answer of an id that was never used."""
+    c = client_for("coordinator")
+    missing = 987_654_321
+    forum = {"municipality": "2281", "name": "Nytt forum", "kind": "safety_group"}
+    organisation = {"municipality": "2281", "name": "Ny avdelning", "kind": "other"}
+    cases = [
+        (
+            "forums",
+            "organisations",
+            world.orgs["timra"].pk,
+            lambda pk: {**forum, "organisations": [pk]},
+        ),
+        ("forums", "areas", world.areas["timra"].pk, lambda pk: {**forum, "areas": [pk]}),
+        ("forums", "convener", world.orgs["timra"].pk, lambda pk: {**forum, "convener": pk}),
+        (
+            "organisations",
+            "parent",
+            world.orgs["timra"].pk,
+            lambda pk: {**organisation, "parent": pk},
+        ),
+    ]
+    for resource, field, foreign, body in cases:
+        answers = []
+        for pk in (foreign, missing):
+            r = c.post(f"{API}/{resource}/", body(pk), content_type="application/json")
+            answers.append((r.status_code, r.content.decode().replace(str(pk), "ID")))
+        assert answers[0] == answers[1], (field, answers)
+        assert answers[0][0] == 400 and f'"{field}"' in answers[0][1], (field, answers)
+    assert not Forum.objects.filter(name="Nytt forum").exists()
+    assert not Organisation.objects.filter(name="Ny avdelning").exists()

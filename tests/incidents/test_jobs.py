@@ -8,11 +8,13 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -21,6 +23,7 @@ from django.utils import timezone, translation
 from brygga.audit.models import AuditEvent
 from brygga.incidents import jobs, police, tabular
 from brygga.incidents.models import ImportJob, Incident
+from brygga.incidents.storage import upload_storage
 
 SAMPLE = Path(__file__).parent / "fixtures" / "police_sample.jsonl"
 STOPPED_WORKER = (
@@ -165,13 +168,15 @@ def test_waiting_job_whose_task_is_lost_is_failed(world):
     assert audit.changes["reason"] == "lost_task"
 
 
-def test_stale_csv_import_keeps_its_file_and_says_it_can_be_started_again(world, client_for):
+def test_stale_csv_import_removes_its_file_and_says_to_upload_it_again(world, client_for):
+    """A job recovered as stuck removes its upload at once, CSV/Excel like police (#8)."""
+    name = upload_storage().save(f"imports/2281/{uuid.uuid4().hex}.csv", ContentFile(b"a;b\n"))
     job = make_job(
         world,
         kind="tabular",
         state="running",
         minutes_ago=31,
-        stored_file="imports/2281/abc.csv",
+        stored_file=name,
         options={"started": True},
     )
     client = client_for("analyst")
@@ -179,11 +184,12 @@ def test_stale_csv_import_keeps_its_file_and_says_it_can_be_started_again(world,
     response = client.get(f"{base}status/", HTTP_HX_REQUEST="true")
     assert response["HX-Refresh"] == "true", "the progress box reloads the page once"
     job.refresh_from_db()
-    assert job.state == "failed" and job.stored_file == "imports/2281/abc.csv"
-    assert "the file is still stored" in job.message and "Nothing was written" in job.message
+    assert job.state == "failed" and job.stored_file == ""
+    assert not upload_storage().exists(name)
+    assert job.message == STOPPED_WORKER
     text = client.get(base).content.decode()
     assert job.message in text and "hx-trigger" not in text
-    assert f'href="{base}kolumner/"' in text, "the import can be started again"
+    assert f'href="{base}kolumner/"' not in text, "nothing to start again without the file"
 
 
 def test_a_job_updated_meanwhile_is_left_alone(world):

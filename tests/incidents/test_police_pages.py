@@ -19,7 +19,8 @@ from django.urls import reverse
 
 from brygga.audit.models import AuditEvent
 from brygga.incidents.models import Category, ImportJob, Incident, PoliceTypeMapping
-from brygga.incidents.police import import_records, police_mapping_update, upload_storage
+from brygga.incidents.police import import_records, police_mapping_update
+from brygga.incidents.storage import upload_storage
 from brygga.incidents.tasks_police import run_police_import
 
 SAMPLE = Path(__file__).parent / "fixtures" / "police_sample.jsonl"

@@ -17,11 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brygga.audit.models import AuditEvent
+from brygga.core.access import SystemActor
 from brygga.core.geo import boundary_sweref, sweref_to_wgs84, wgs84_to_sweref
 from brygga.incidents import tabular
 from brygga.incidents.models import ImportJob, Incident, Source
 
 STHLM = ZoneInfo("Europe/Stockholm")
+SYSTEM = SystemActor("test import")  # work no person starts (the services refuse None)
 HEADER = ["Id", "Tidpunkt", "Kategori", "Lat", "Lon", "Beskrivning"]
 # Points inside Sundsvall (the first two inside the test area "Centrum").
 P1 = ("62,3908", "17,3069")
@@ -561,7 +563,7 @@ def test_xlsx_with_several_sheets(world):
     det = detect(data, "s.xlsx", sheet="Data")
     f = io.BytesIO(data)
     job = tabular.import_job_create(
-        actor=None, municipality=world.sundsvall, file_name="s.xlsx", detected=det
+        actor=SYSTEM, municipality=world.sundsvall, file_name="s.xlsx", detected=det
     )
     result = tabular.run_import(
         source=f,
@@ -569,9 +571,34 @@ def test_xlsx_with_several_sheets(world):
         municipality=world.sundsvall,
         mapping=mapping(),
         job=job,
+        actor=SYSTEM,
         detected=det,
     )
     assert result.created == 1
+
+
+def test_the_import_services_refuse_a_missing_actor(world):
+    """Work that no person starts names itself (``SystemActor``); ``None`` is refused."""
+    from django.core.exceptions import PermissionDenied
+
+    det = detect(csv_bytes([row()]), "n.csv")
+    with pytest.raises(PermissionDenied):
+        tabular.import_job_create(
+            actor=None, municipality=world.sundsvall, file_name="n.csv", detected=det
+        )
+    job = tabular.import_job_create(
+        actor=SYSTEM, municipality=world.sundsvall, file_name="n.csv", detected=det
+    )
+    with pytest.raises(PermissionDenied):
+        tabular.run_import(
+            source=io.BytesIO(csv_bytes([row()])),
+            file_name="n.csv",
+            municipality=world.sundsvall,
+            mapping=mapping(),
+            job=job,
+            actor=None,
+        )
+    assert not Incident.objects.exists()
 
 
 def test_truncated_xlsx():

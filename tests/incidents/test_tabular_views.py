@@ -16,6 +16,7 @@ from django.utils import translation
 from brygga.audit.models import AuditEvent
 from brygga.incidents import tabular
 from brygga.incidents.models import ImportJob, ImportProfile, Incident
+from brygga.incidents.storage import upload_storage
 
 from .test_tabular import HEADER, P2, csv_bytes, row, xlsx
 
@@ -99,7 +100,7 @@ def test_upload_mapping_and_result(world, en):
     assert response.status_code == 302 and response["Location"] == f"{BASE}{job.pk}/"
     job.refresh_from_db()
     assert job.state == "done" and job.created_count == 2 and job.options["started"]
-    assert job.stored_file == "" and not tabular.upload_storage().listdir("imports/2281")[1]
+    assert job.stored_file == "" and not upload_storage().listdir("imports/2281")[1]
     assert set(Incident.objects.values_list("reporting_organisation", flat=True)) == {
         world.orgs["police"].pk
     }
@@ -297,7 +298,7 @@ def test_task_without_the_stored_file_fails_cleanly(world, en):
     c = en("analyst")
     upload(c, csv_bytes([row()]))
     job = ImportJob.objects.get()
-    tabular.upload_storage().delete(job.stored_file)
+    upload_storage().delete(job.stored_file)
     ImportJob.objects.filter(pk=job.pk).update(
         options={**job.options, "started": True, "mapping": {"columns": {}}, "language": "en"}
     )

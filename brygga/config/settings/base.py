@@ -94,7 +94,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite (WAL, IMMEDIATE transactions) under var/ unless DATABASE_URL says otherwise.
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # database, uploads: service user only
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'brygga.sqlite3'}"),
 }
@@ -199,6 +199,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads may hold personal data: files 0600 and directories 0700, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 WHITENOISE_USE_FINDERS = True
 
 # --- Content Security Policy (django-csp 4): no inline script or style anywhere -------------
@@ -286,6 +289,10 @@ BRYGGA_IMPORT_MAX_MB = env.int("BRYGGA_IMPORT_MAX_MB", default=200)
 # An import job "running" (or "pending" without its task) unchanged for this many minutes is
 # taken to be stuck (its worker died) and marked as failed; see brygga/incidents/jobs.py.
 BRYGGA_IMPORT_STALE_MINUTES = env.int("BRYGGA_IMPORT_STALE_MINUTES", default=30)
+# An uploaded import file whose job has not changed for this many hours is removed (a file
+# kept after a failed validation, or one whose columns were never chosen); see
+# brygga/incidents/storage.py.
+BRYGGA_UPLOAD_RETENTION_HOURS = env.int("BRYGGA_UPLOAD_RETENTION_HOURS", default=24)
 
 # Demo and map defaults
 BRYGGA_DEMO_PASSWORD = env.str("BRYGGA_DEMO_PASSWORD", default="brygga-demo-2026")

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from brygga.core.demo import load_demo
-from brygga.incidents.demo import load_incident_demo
+from brygga.core.hooks import app_hooks
 
 
 class Command(BaseCommand):
@@ -25,20 +25,17 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         with console.status("Laddar demokommunen Sundsvall …"):
             summary = load_demo()
-        with console.status("Laddar demohändelser (partnerrapporter och polisens händelser) …"):
-            incidents = load_incident_demo()
+        # each app's demo data, in INSTALLED_APPS order (AppConfig.load_demo, core.hooks)
+        app_lines = [
+            line for hook in app_hooks("load_demo") for line in hook(status=console.status)
+        ]
         m = summary["municipality"]
         console.print(
             f"[bold]Demokommun:[/] {m.name} ({m.code}) – {summary['areas']} områden, "
             f"{summary['organisations']} organisationer, {summary['forums']} forum."
         )
-        synthetic, police = incidents["synthetic"], incidents["police"]
-        console.print(
-            f"[bold]Händelser:[/] {synthetic['created']} nya partnerrapporter "
-            f"({synthetic['existing']} fanns redan; {synthetic['first']} – {synthetic['last']}), "
-            f"{police['created']} nya polishändelser för Västernorrland "
-            f"({police['unchanged']} fanns redan)."
-        )
+        for line in app_lines:
+            console.print(line)
         table = Table(title="Demoinloggningar (fiktiva personer)")
         for col in ("Användarnamn", "Roll", "Organisation", "TOTP-nyckel (base32)"):
             table.add_column(col, overflow="fold")

@@ -1,9 +1,8 @@
 """`brygga worker` — run background tasks from the database queue (django-tasks-db)."""
 
-from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from brygga.incidents.jobs import recover_stale_jobs
+from brygga.core.hooks import app_hooks
 
 
 class Command(DbWorkerCommand):
@@ -17,12 +16,10 @@ class Command(DbWorkerCommand):
         return super().handle(*args, **options)
 
     def recover(self, *, verbosity: int = 1) -> None:
-        """Fail the import jobs an interrupted worker left behind. Only jobs unchanged for
-        longer than ``BRYGGA_IMPORT_STALE_MINUTES`` are touched: a job that another worker is
-        running keeps being updated."""
-        recovered = recover_stale_jobs()
-        if recovered and verbosity > 0:
-            self.stdout.write(
-                _("Import jobs marked as failed (they stopped without finishing): %(jobs)s")
-                % {"jobs": ", ".join(str(j.pk) for j in recovered)}
-            )
+        """Let each app tidy up what an interrupted worker left behind (its
+        ``AppConfig.worker_starting``, see :mod:`brygga.core.hooks`), e.g. fail the import
+        jobs whose worker died."""
+        for worker_starting in app_hooks("worker_starting"):
+            for message in worker_starting():
+                if verbosity > 0:
+                    self.stdout.write(message)

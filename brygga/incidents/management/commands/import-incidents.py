@@ -16,11 +16,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from brygga.audit.context import acting_as
+from brygga.core.access import SystemActor
 from brygga.core.models import Municipality, Organisation
 from brygga.incidents import tabular
 from brygga.incidents.models import ImportProfile
+from brygga.incidents.storage import private_opener
 
 SHOWN_ERRORS = 20
+ACTOR = SystemActor("brygga import-incidents")  # who the command's audit rows name
 
 
 class Command(BaseCommand):
@@ -88,7 +91,7 @@ class Command(BaseCommand):
                 % {"name": profile.name, "problems": " ".join(problems)}
             )
         console = Console(file=self.stderr._out, stderr=True)
-        with path.open("rb") as f, acting_as(label="brygga import-incidents"):
+        with path.open("rb") as f, acting_as(ACTOR):
             try:
                 detected = tabular.detect(
                     f, path.name, sheet=options["sheet"], has_header=mapping.has_header
@@ -107,7 +110,7 @@ class Command(BaseCommand):
             for notice in detected.notices:
                 self.stderr.write(notice)
             job = tabular.import_job_create(
-                actor=None,
+                actor=ACTOR,
                 municipality=municipality,
                 file_name=path.name,
                 detected=detected,
@@ -147,6 +150,7 @@ class Command(BaseCommand):
                     municipality=municipality,
                     mapping=mapping,
                     job=job,
+                    actor=ACTOR,
                     detected=detected,
                     reporting_organisation=organisation,
                     valid_only=options["valid_only"],
@@ -154,7 +158,14 @@ class Command(BaseCommand):
                     progress=progress,
                 )
         if options["errors_csv"]:
-            with open(options["errors_csv"], "w", encoding="utf-8-sig", newline="") as out:
+            # the messages quote cell values, which may be personal data: mode 0600
+            with open(
+                options["errors_csv"],
+                "w",
+                encoding="utf-8-sig",
+                newline="",
+                opener=private_opener,
+            ) as out:
                 for line in tabular.errors_csv(path.name, result.errors):
                     out.write(line)
         for error in result.errors[:SHOWN_ERRORS]:

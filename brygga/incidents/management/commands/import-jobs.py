@@ -1,6 +1,8 @@
 """`brygga import-jobs` — list the import jobs (police and CSV/Excel) with their state;
 `brygga import-jobs --recover` marks the jobs left unfinished by an interrupted worker or
-command as failed (see :mod:`brygga.incidents.jobs`)."""
+command as failed (see :mod:`brygga.incidents.jobs`); `brygga import-jobs --purge-files`
+removes the uploaded files kept longer than ``BRYGGA_UPLOAD_RETENTION_HOURS`` (see
+:mod:`brygga.incidents.storage`; suggested daily, e.g. from cron or a systemd timer)."""
 
 from __future__ import annotations
 
@@ -15,12 +17,14 @@ from rich.table import Table
 
 from brygga.incidents.jobs import find_stale_jobs, recover_stale_jobs, stale_limit
 from brygga.incidents.models import ImportJob
+from brygga.incidents.storage import purge_expired_uploads, retention_hours
 
 
 class Command(BaseCommand):
     help = (
         "List the import jobs with their state (newest first). With --recover, mark the jobs "
-        "that stopped without finishing (their worker or command was interrupted) as failed."
+        "that stopped without finishing (their worker or command was interrupted) as failed. "
+        "With --purge-files, remove the uploaded files kept longer than the retention time."
     )
 
     def add_arguments(self, parser):
@@ -29,6 +33,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Mark running jobs without progress for longer than the stale limit, and "
             "waiting jobs whose task is lost, as failed.",
+        )
+        parser.add_argument(
+            "--purge-files",
+            action="store_true",
+            help="Remove the uploaded files whose import has not changed for "
+            "BRYGGA_UPLOAD_RETENTION_HOURS (24), and print how many were removed. Run it daily.",
         )
         parser.add_argument(
             "--stale-minutes",
@@ -52,6 +62,20 @@ class Command(BaseCommand):
             raise CommandError(_("--stale-minutes must be at least 1."))
         limit = timedelta(minutes=minutes) if minutes is not None else stale_limit()
         now = timezone.now()
+        if options["purge_files"]:
+            removed = purge_expired_uploads(now)
+            hours = retention_hours()
+            out.print(
+                ngettext(
+                    "%(n)s uploaded file removed (retention time %(hours)s h).",
+                    "%(n)s uploaded files removed (retention time %(hours)s h).",
+                    removed,
+                )
+                % {"n": removed, "hours": hours},
+                markup=False,
+            )
+            if not options["recover"]:
+                return
         if options["recover"]:
             recovered = recover_stale_jobs(now, stale_after=limit)
             if recovered:

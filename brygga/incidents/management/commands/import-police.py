@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from brygga.audit.context import acting_as
+from brygga.core.access import SystemActor
 from brygga.core.models import Municipality
 from brygga.incidents.jobs import fail_interrupted
 from brygga.incidents.police import (
@@ -111,7 +112,7 @@ class Command(BaseCommand):
                     total=total,
                 )
 
-            with acting_as(label="brygga import-police"):
+            with acting_as(SystemActor("brygga import-police")):
                 job = None
                 if not dry_run:
                     job = police_cli_job_create(

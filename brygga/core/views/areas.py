@@ -1,0 +1,93 @@
+"""Area pages: /kommuner/<code>/omraden/…"""
+
+from __future__ import annotations
+
+from brygga.core import selectors, services
+from brygga.core.forms import AreaForm
+from brygga.core.geo import as_geojson
+from brygga.core.models import Area
+
+from .generic import (
+    ObjectCreateView,
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectListView,
+    ObjectUpdateView,
+    ReadsOnAnyMethod,
+    Service,
+)
+from .maps import map_data
+
+SERVICE = Service(create=services.area_save, update=services.area_save, delete=services.area_delete)
+
+
+class AreaList(ReadsOnAnyMethod, ObjectListView):
+    model = Area
+    selector = staticmethod(selectors.areas_for)
+    template_name = "core/area_list.html"
+    context_object_name = "areas"
+
+    def get_context_data(self, **context):
+        areas = list(context.pop("areas"))
+        return super().get_context_data(
+            **context, areas=areas, map_data=map_data(self.municipality, areas)
+        )
+
+
+class AreaDetail(ReadsOnAnyMethod, ObjectDetailView):
+    model = Area
+    selector = staticmethod(selectors.areas_for)
+    template_name = "core/area_detail.html"
+
+    def get_context_data(self, **context):
+        area = self.object
+        return super().get_context_data(
+            **context,
+            map_data=map_data(self.municipality, [area]),
+            forums=selectors.forums_for(self.request.user, self.municipality).filter(areas=area),
+        )
+
+
+class _AreaForm:
+    model = Area
+    form_class = AreaForm
+    service = SERVICE
+    template_name = "core/area_form.html"
+    success_url = "core:area_detail"
+
+    def get_service_kwargs(self, form):
+        d = form.cleaned_data
+        return {
+            "name": d["name"],
+            "kind": d["kind"],
+            "official_code": d["official_code"],
+            "description": d["description"],
+            "geometry": as_geojson(d["parsed_geometry"]),
+            "is_demo_geometry": False,
+        }
+
+    def get_context_data(self, **context):
+        shown = [self.object] if self.object else []
+        return super().get_context_data(**context, map_data=map_data(self.municipality, shown))
+
+
+class AreaCreate(_AreaForm, ObjectCreateView):
+    pass
+
+
+class AreaEdit(_AreaForm, ObjectUpdateView):
+    pass
+
+
+class AreaDelete(ObjectDeleteView):
+    model = Area
+    service = SERVICE
+    success_url = "core:area_list"
+    back_url = "core:area_detail"
+
+
+area_list = AreaList.as_view()
+area_detail = AreaDetail.as_view()
+area_create = AreaCreate.as_view()
+area_edit = AreaEdit.as_view()
+area_delete = AreaDelete.as_view()
