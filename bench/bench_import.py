@@ -179,7 +179,7 @@ def child_setup(args) -> None:
     from shapely.geometry import box, mapping
 
     from brygga.core.models import Area, Municipality
-    from brygga.incidents import tabular
+    from brygga.incidents.imports import tabular
     from brygga.incidents.models import ImportProfile
 
     m = Municipality.objects.get(code="2281")
@@ -227,7 +227,7 @@ def child_import(args) -> None:
 
     from django.core.management import call_command
 
-    from brygga.incidents import tabular
+    from brygga.incidents.imports import tabular
     from brygga.incidents.models import ImportJob
 
     # time the two passes (a thin wrapper; the code path is the command's)

@@ -1,7 +1,8 @@
 """Shared fixtures: a small world of two municipalities and one user per role.
 
 ``world`` builds Sundsvall (2281) with organisations, areas, an open forum and an SSPF working
-group, plus Timrå (2262) with its own coordinator (the "outsider" for cross-tenant checks).
+group, plus Timrå (2262) with its own coordinator (the "outsider" for cross-tenant checks),
+with the factories of tests/core/factories.py (each app's tests have their ``factories.py``).
 """
 
 from __future__ import annotations
@@ -11,16 +12,27 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pytest
-from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brygga.core.models import County, Municipality, Role
 
+from .core.factories import PASSWORD as PASSWORD  # every test user's password
+from .core.factories import (
+    AreaFactory,
+    ForumFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+
+pytest.register_assert_rewrite("tests.incidents.georeport")  # its checks assert, as tests do
+
 ROLES = ["viewer", "reporter", "analyst", "coordinator", "case_worker", "municipal_admin"]
 ALL_ACTORS = ["anon", *ROLES, "system_admin", "outsider"]
-OTP_ACTORS = {"coordinator", "case_worker", "municipal_admin", "system_admin", "outsider"}
-PASSWORD = "correct-horse-battery-9"
+# Every role reads personal data, so every role needs a second factor by default
+# (BRYGGA_OTP_REQUIRED_ROLES_DEFAULT): every user of the world has an authenticator device.
+OTP_ACTORS = {*ROLES, "system_admin", "outsider"}
 
 # A small square inside Sundsvall's real boundary (near the city centre), WGS84 lon/lat.
 CENTRE_SQUARE = {
@@ -83,17 +95,7 @@ class World:
 
 
 def make_user(username: str, *, superuser: bool = False, otp: bool = False):
-    User = get_user_model()
-    user = User.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        email=f"{username}@example.invalid",
-        is_superuser=superuser,
-        is_staff=superuser,
-    )
-    if otp:
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-    return user
+    return UserFactory(username=username, superuser=superuser, otp=otp)
 
 
 @pytest.fixture
@@ -104,7 +106,7 @@ def world(db) -> World:
 def build_world() -> World:
     from brygga.audit.context import acting_as
     from brygga.core import services
-    from brygga.core.models import Area, Forum, ForumKind, Membership, Organisation
+    from brygga.core.models import ForumKind
 
     ensure_reference()
     w = World(
@@ -113,51 +115,42 @@ def build_world() -> World:
     with acting_as(label="test setup"):
         s = w.sundsvall
         o = w.orgs
-        o["kommun"] = Organisation.objects.create(
+        o["kommun"] = OrganisationFactory(
             municipality=s, name="Kommunledningen", kind="municipal_other"
         )
-        o["police"] = Organisation.objects.create(
-            municipality=s, name="LPO Medelpad", kind="police"
-        )
-        o["social"] = Organisation.objects.create(
+        o["police"] = OrganisationFactory(municipality=s, name="LPO Medelpad", kind="police")
+        o["social"] = OrganisationFactory(
             municipality=s, name="Socialtjänsten", kind="social_services"
         )
-        o["field"] = Organisation.objects.create(
+        o["field"] = OrganisationFactory(
             municipality=s, name="Fältassistenterna", kind="field_work", parent=o["social"]
         )
-        o["housing"] = Organisation.objects.create(municipality=s, name="Mitthem", kind="housing")
-        o["timra"] = Organisation.objects.create(
+        o["housing"] = OrganisationFactory(municipality=s, name="Mitthem", kind="housing")
+        o["timra"] = OrganisationFactory(
             municipality=w.timra, name="Timrå trygghet", kind="municipal_other"
         )
-        from shapely.geometry import shape
-
         for key, name, geom, muni in [
             ("centrum", "Centrum", CENTRE_SQUARE, s),
             ("nacksta", "Nacksta", NACKSTA_SQUARE, s),
             ("timra", "Timrå centrum", TIMRA_SQUARE, w.timra),
         ]:
-            a = Area(municipality=muni, name=name, kind="district", geometry=geom)
-            a.set_bounds_from(shape(geom))
-            a.save()
-            w.areas[key] = a
-        f = Forum.objects.create(
+            w.areas[key] = AreaFactory(municipality=muni, name=name, kind="district", geometry=geom)
+        w.forums["safety"] = ForumFactory(
             municipality=s,
             name="Trygghetsgrupp Centrum",
             kind=ForumKind.SAFETY_GROUP,
             convener=o["police"],
+            organisations=[o["police"], o["field"], o["housing"]],
+            areas=[w.areas["centrum"]],
         )
-        f.organisations.set([o["police"], o["field"], o["housing"]])
-        f.areas.set([w.areas["centrum"]])
-        w.forums["safety"] = f
-        sspf = Forum.objects.create(
+        w.forums["sspf"] = ForumFactory(
             municipality=s,
             name="SSPF arbetsgrupp",
             kind=ForumKind.SSPF_WORKING,
             convener=o["social"],
+            organisations=[o["social"], o["police"]],
         )
-        sspf.organisations.set([o["social"], o["police"]])
-        w.forums["sspf"] = sspf
-        w.forums["timra"] = Forum.objects.create(
+        w.forums["timra"] = ForumFactory(
             municipality=w.timra, name="BRÅ Timrå", kind=ForumKind.CRIME_PREVENTION_COUNCIL
         )
 
@@ -173,9 +166,7 @@ def build_world() -> World:
         for actor, (org_key, role) in placement.items():
             user = make_user(actor, otp=actor in OTP_ACTORS)
             w.users[actor] = user
-            w.memberships[actor] = Membership.objects.create(
-                user=user, organisation=o[org_key], role=role
-            )
+            w.memberships[actor] = MembershipFactory(user=user, organisation=o[org_key], role=role)
         w.users["system_admin"] = make_user("system_admin", superuser=True, otp=True)
     del services
     return w

@@ -21,6 +21,10 @@ def run_brygga(*args, env=None):
     )
 
 
+# The audit chain's key, required by the production settings (KEY-ID:base64 of 32 bytes).
+AUDIT_KEYS = "k1:9f3Jx-Qa7Lm2Zp0Rt5Wv8Yb1Cd4Ef6Gh3Ij_Kl8Mn2Op"
+
+
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = run_brygga(
         "check",
@@ -32,6 +36,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
             "SECRET_KEY": "k" * 20 + "9f3Jx!Qa7Lm2Zp0Rt5Wv8Yb1Cd4Ef6Gh3Ij-",
             "ALLOWED_HOSTS": "brygga.example.se",
             "BRYGGA_VAR_DIR": str(tmp_path),
+            "BRYGGA_AUDIT_KEYS": AUDIT_KEYS,
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -55,6 +60,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "brygga.config.settings.production",
     "SECRET_KEY": "k" * 20 + "9f3Jx!Qa7Lm2Zp0Rt5Wv8Yb1Cd4Ef6Gh3Ij-",
     "ALLOWED_HOSTS": "brygga.example.se",
+    "BRYGGA_AUDIT_KEYS": AUDIT_KEYS,
 }
 
 
@@ -155,7 +161,7 @@ def test_the_command_reads_its_env_file_and_refuses_production_without_it(tmp_pa
     env_file.write_text(
         "DJANGO_SETTINGS_MODULE=brygga.config.settings.production\n"
         f"SECRET_KEY={PRODUCTION_ENV['SECRET_KEY']}\nALLOWED_HOSTS=brygga.example.se\n"
-        f"BRYGGA_VAR_DIR={tmp_path}\n"
+        f"BRYGGA_VAR_DIR={tmp_path}\nBRYGGA_AUDIT_KEYS={AUDIT_KEYS}\n"
     )
     dropped = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if k not in dropped}

@@ -9,9 +9,14 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
+        from django.db.backends.signals import connection_created
 
         from . import access, signals  # noqa: F401
+        from .keys import audit_keys
+        from .protection import on_connection_created
         from .tracking import track_model
 
         access.register()
         track_model(get_user_model(), exclude=("password", "last_login"))
+        connection_created.connect(on_connection_created, dispatch_uid="brygga-audit-protection")
+        audit_keys()  # a malformed BRYGGA_AUDIT_KEYS stops every command here, with its reason

@@ -1,4 +1,5 @@
-"""Who is acting, and in which request: carried in context variables to the audit writer."""
+"""Who is acting, in which request and for which municipality: carried in context variables
+to the audit writer."""
 
 from __future__ import annotations
 
@@ -84,3 +85,32 @@ def current_actor() -> Actor | None:
     if request is not None:
         return actor_for_user(getattr(request, "user", None))
     return None
+
+
+_municipality: ContextVar[int | None] = ContextVar("brygga_audit_municipality", default=None)
+
+
+@contextlib.contextmanager
+def concerning(municipality):
+    """Attribute the audit rows written inside the block that have no municipality of their
+    own (a user account has none) to ``municipality`` (a ``Municipality`` or its id): the
+    municipality in whose administration the action happens."""
+    token = _municipality.set(getattr(municipality, "pk", municipality))
+    try:
+        yield
+    finally:
+        _municipality.reset(token)
+
+
+def current_municipality_id() -> int | None:
+    """The municipality an action without a municipality of its own concerns: the one set with
+    ``concerning``, else the municipality of the current page (``request.municipality``, set
+    by ``brygga.core.views.resolve_municipality`` for every ``/kommuner/<code>/…`` page), else
+    ``None`` (sign-ins and other rows that concern no municipality)."""
+    explicit = _municipality.get()
+    if explicit is not None:
+        return int(explicit)
+    request = _request.get()
+    municipality = getattr(request, "municipality", None) if request is not None else None
+    mid = getattr(municipality, "pk", municipality)
+    return int(mid) if mid is not None else None

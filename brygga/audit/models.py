@@ -2,21 +2,21 @@
 and domain events.
 
 Each row carries ``seq`` (1, 2, 3… without gaps), the hash of the previous row and its own
-hash over a canonical JSON form of all its fields. ``brygga audit verify`` recomputes the chain
-and names the first row that was edited, removed or inserted out of band. The ORM refuses to
-update or delete rows; the chain catches what is done behind its back.
+hash: an HMAC-SHA256, with a key kept outside the database (``brygga.audit.keys``), over a
+canonical JSON form of all its fields. ``brygga audit verify`` recomputes the chain and names
+the first row that was edited, removed or inserted out of band. The ORM refuses to update or
+delete rows, and so does the database (triggers, migration 0003); the chain catches what is
+done behind their back.
 """
 
 from __future__ import annotations
-
-import hashlib
-import json
-from datetime import UTC
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from brygga.core.querysets import RestrictedQuerySet
+
+from . import keys
 
 GENESIS_HASH = "0" * 64
 
@@ -61,6 +61,9 @@ class AuditEvent(models.Model):
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
+    # The id of the key in BRYGGA_AUDIT_KEYS that signed the row; "" for the plain SHA-256 rows
+    # written before the chain was keyed (keys.LEGACY_KEY_ID).
+    key_id = models.CharField(_("key id"), max_length=32, blank=True, default="")
     hash = models.CharField(max_length=64, unique=True)
 
     objects = models.Manager.from_queryset(AuditQuerySet)()
@@ -73,6 +76,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["actor_id", "created_at"]),
             models.Index(fields=["municipality_id", "created_at"]),
+            # services._check_signing_key: has a key signed rows before?
+            models.Index(fields=["key_id"], name="audit_audit_key_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -89,29 +94,11 @@ class AuditEvent(models.Model):
 
     def canonical(self) -> bytes:
         """The bytes the row's hash covers (every field but ``hash`` itself)."""
-        created = self.created_at
-        payload = {
-            "seq": int(self.seq),
-            "created_at": created.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "municipality_id": self.municipality_id,
-            "kind": self.kind,
-            "event_type": self.event_type,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_repr": self.object_repr,
-            "changes": self.changes,
-            "purpose": self.purpose,
-            "request_id": self.request_id,
-            "prev_hash": self.prev_hash,
-        }
-        return json.dumps(
-            payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode("utf-8")
+        return keys.canonical({name: getattr(self, name) for name in keys.HASHED_FIELDS})
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+    def compute_hash(self, audit_keys: keys.AuditKeys | None = None) -> str:
+        """The row's hash with the key it names (``keys.UnknownKeyError`` if not configured)."""
+        return keys.row_hash(self.canonical(), self.key_id, audit_keys)
 
 
 class ChainHead(models.Model):

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 
 from brygga.core.access import VIEW, resolver_for
-from brygga.core.models import Membership, Municipality
+from brygga.core.models import Municipality
 
 from .models import AuditEvent, EventKind
 
 
 def municipality_log(user, municipality: Municipality) -> QuerySet[AuditEvent]:
-    """The municipality's audit log: its rows, and the rows without a municipality (sign-ins,
-    account changes) of users who hold a role in it. Only for those who may read the audit
-    log there (``AuditEvent``'s rule)."""
-    members = Membership.objects.filter(municipality=municipality).values("user_id")
-    return AuditEvent.objects.visible_to(user).filter(
-        Q(municipality_id=municipality.pk) | Q(municipality_id__isnull=True, actor_id__in=members)
-    )
+    """The municipality's audit log: the rows of the actions that concerned it (user accounts
+    created or changed in its administration included). Rows that concern no municipality
+    (sign-ins) are on no municipality's log. Only for those who may read the audit log there
+    (``AuditEvent``'s rule)."""
+    return AuditEvent.objects.visible_to(user).filter(municipality_id=municipality.pk)
 
 
 def history_for(user, subject: Model) -> QuerySet[AuditEvent]:

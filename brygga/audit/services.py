@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from .context import Actor, current_actor, get_request_id
+from .context import Actor, current_actor, current_municipality_id, get_request_id
+from .keys import LEGACY_KEY_ID, AuditKeys, audit_keys
 from .models import AuditEvent, ChainHead, EventKind
 
 
@@ -18,10 +20,34 @@ def _jsonable(value: Any) -> Any:
 
 
 def _municipality_of(subject: models.Model | None) -> int | None:
-    if subject is None:
-        return None
-    mid = getattr(subject, "municipality_id", None)
-    return int(mid) if mid is not None else None
+    """The subject's own municipality; for a subject without one (a user account, a row with
+    no subject) the municipality the action concerns (``context.current_municipality_id``)."""
+    mid = getattr(subject, "municipality_id", None) if subject is not None else None
+    return int(mid) if mid is not None else current_municipality_id()
+
+
+def _check_signing_key(head: ChainHead, keys: AuditKeys) -> None:
+    """Refuse to sign with a key the chain has already left behind.
+
+    Once rows are signed with a newer key, a replaced key never signs again (``audit verify``
+    rejects such a row, so a key that leaked stops being usable once it is replaced). A
+    process still running with the BRYGGA_AUDIT_KEYS from before a rotation, or a setting with
+    the keys in the wrong order, therefore fails here, before it writes a row that would break
+    the chain for good. A key that has never signed may follow any key, also one the setting
+    no longer holds (a lost key). Checked only when the newest row has another key than ours,
+    so one primary-key lookup per row otherwise."""
+    if head.seq == 0:
+        return
+    last = AuditEvent.objects.filter(seq=head.seq).values_list("key_id", flat=True).first()
+    if last is None or last in (keys.current_id, LEGACY_KEY_ID):
+        return
+    if AuditEvent.objects.filter(key_id=keys.current_id).exists():
+        raise ImproperlyConfigured(
+            f"The audit key {keys.current_id!r} was replaced by {last!r} in the audit chain "
+            "and cannot sign rows again: this process runs with the BRYGGA_AUDIT_KEYS from "
+            "before a key rotation, or with the keys in the wrong order. Put the newest key "
+            "first and restart every Brygga process."
+        )
 
 
 def _object_type(subject: models.Model | None) -> str:
@@ -41,10 +67,17 @@ def record(
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditEvent:
-    """Append one row to the hash chain (in the caller's transaction)."""
+    """Append one row to the hash chain (in the caller's transaction), signed with the current
+    key of ``BRYGGA_AUDIT_KEYS``.
+
+    The row's municipality: ``municipality_id`` if given, else the subject's, else the one the
+    action concerns (``context.concerning`` or the municipality of the current page), else
+    none: such rows appear on no municipality's audit log."""
     actor = actor or current_actor()
+    keys = audit_keys()
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
+        _check_signing_key(head, keys)
         event = AuditEvent(
             seq=head.seq + 1,
             created_at=timezone.now(),
@@ -62,8 +95,9 @@ def record(
             purpose=purpose[:200],
             request_id=get_request_id(),
             prev_hash=head.hash,
+            key_id=keys.current_id,
         )
-        event.hash = event.compute_hash()
+        event.hash = event.compute_hash(keys)
         event.save()
         head.seq, head.hash = event.seq, event.hash
         head.save(update_fields=["seq", "hash"])

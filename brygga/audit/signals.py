@@ -23,8 +23,15 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     # Record the attempted user name (it is what an administrator needs to spot an attack); the
     # password never reaches this handler's output.
+    from brygga.core.security import refused_while_locked
+
     from .context import Actor
 
+    # Refused unchecked because the user name is already locked: the attempt that locked it is
+    # in the trail, and a row for every further attempt would let anyone fill the trail and
+    # hold the chain lock.
+    if request is not None and refused_while_locked(request):
+        return
     username = str(credentials.get("username", ""))[:150]
     record(
         kind=EventKind.LOGIN_FAILED,

@@ -19,6 +19,14 @@ municipal_admin view + manage + security policy + the municipality's audit log
 system admin   (``is_superuser``) everything in every municipality
 ============== =====================================================================
 
+Who may hand out roles and manage accounts is answered here too (``grantable_roles``,
+``can_grant``, ``can_revoke``, ``can_manage_account``): a coordinator grants
+and revokes only roles within their own (viewer, reporter, analyst, coordinator); the roles that
+reach SSPF data or the administration only a municipal administrator; nobody grants themself a
+role; and an account is managed (password, second factor, deactivation) only by someone who
+could grant every role it holds, in every municipality. ``can_set_otp_policy`` says which
+second-factor policies a municipal administrator may switch off.
+
 This module is the engine and core's own rules. Every other app keeps its rules in its own
 ``access.py`` and registers them from its ``AppConfig.ready`` with :func:`register_rule` and
 :func:`register_create_abilities`; the engine imports no app.
@@ -64,6 +72,23 @@ ROLE_ABILITIES: dict[str, frozenset[str]] = {
 
 # Importing data into a municipality (files of incidents, police events, …) needs one of these.
 IMPORT_ABILITIES: tuple[str, ...] = ("analyse", "manage")
+
+# A role with any of these abilities reaches SSPF case data or the municipality's security and
+# audit log: only a municipal administrator (``administer``) grants or revokes it, and only a
+# municipal administrator manages the account (password, second factor, deactivation) of a user
+# who holds it. See :meth:`AccessResolver.grantable_roles`.
+ADMINISTRATOR_ONLY_ABILITIES = frozenset({"case", "administer", "audit"})
+
+# A role with any of these abilities always needs a second factor: no municipal security policy
+# switches it off (:func:`otp_always_required`).
+OTP_MANDATORY_ABILITIES = frozenset({"case", "administer"})
+
+
+def otp_always_required(role: str) -> bool:
+    """Whether ``role`` needs a TOTP second factor whatever the municipality's policy says: it
+    reaches SSPF data (case worker) or administers the municipality (municipal administrator)."""
+    return bool(ROLE_ABILITIES.get(role, frozenset()) & OTP_MANDATORY_ABILITIES)
+
 
 # Which ability lets a user add a row of a model in a municipality (default: "manage"); other
 # apps add theirs with register_create_abilities().
@@ -209,6 +234,18 @@ class AccessResolver:
         mid = getattr(municipality, "pk", municipality)
         return mid in self.municipalities_with(ability)
 
+    def abilities_in(self, municipality: Municipality | int) -> frozenset[str]:
+        """The abilities the user's roles give in ``municipality`` (not a system
+        administrator's blanket access: ask :meth:`has_ability` for that)."""
+        mid = getattr(municipality, "pk", municipality)
+        return frozenset().union(
+            *(
+                ROLE_ABILITIES.get(g.role, frozenset())
+                for g in self.grants
+                if g.municipality_id == mid
+            )
+        )
+
     def all_roles(self) -> set[str]:
         roles = {g.role for g in self.grants}
         if self.is_system_admin:
@@ -250,6 +287,69 @@ class AccessResolver:
         if all_municipalities and not self.is_system_admin:
             return False
         return any(self.has_ability(a, municipality) for a in IMPORT_ABILITIES)
+
+    # --- roles and accounts -----------------------------------------------------------------
+    def grantable_roles(self, municipality: Municipality | int) -> set[str]:
+        """The roles the user may grant, and revoke, in ``municipality``.
+
+        Every role for a municipal administrator there (``administer``) and for system
+        administrators. For someone who only manages (a coordinator): the roles whose abilities
+        they hold there themselves, except those that reach SSPF data or the administration
+        (:data:`ADMINISTRATOR_ONLY_ABILITIES`). Nothing for anyone else."""
+        if self.has_ability("administer", municipality):
+            return set(Role.values)
+        held = self.abilities_in(municipality)
+        if "manage" not in held:
+            return set()
+        return {
+            role
+            for role in Role.values
+            if not ROLE_ABILITIES[role] & ADMINISTRATOR_ONLY_ABILITIES
+            and ROLE_ABILITIES[role] <= held
+        }
+
+    def can_grant(self, role: str, municipality: Municipality | int, to_user) -> bool:
+        """May the user give ``to_user`` the role ``role`` in ``municipality``? ``to_user`` is
+        ``None`` for an account about to be created. Nobody grants themself a role."""
+        if not self.is_authenticated:
+            return False
+        if (
+            to_user is not None
+            and not self.is_system
+            and (getattr(to_user, "pk", None) is None or to_user.pk == self.user.pk)
+        ):
+            return False
+        return role in self.grantable_roles(municipality)
+
+    def can_revoke(self, membership: Membership) -> bool:
+        """May the user take this role away? The same roles as :meth:`grantable_roles` (the
+        ``Membership`` rule's ``change``)."""
+        return self.can(CHANGE, membership)
+
+    def can_manage_account(self, user) -> bool:
+        """May the user set ``user``'s password, reset their second factor or (de)activate the
+        account? Only for an account whose every role, in every municipality, the user could
+        grant (:meth:`grantable_roles`); never their own account (the profile pages are for
+        that) and a system administrator's only for a system administrator (the ``User``
+        rule's ``change``)."""
+        if user is None or getattr(user, "pk", None) is None:
+            return False
+        if not self.is_system and user.pk == getattr(self.user, "pk", None):
+            return False
+        return self.can(CHANGE, user)
+
+    def can_set_otp_policy(
+        self, role: str, municipality: Municipality | int, *, required: bool
+    ) -> bool:
+        """May the user require (``required=True``) or stop requiring a second factor for
+        ``role`` in ``municipality``? Requiring it: whoever administers the municipality.
+        Switching it off: never for a role that always needs it (:func:`otp_always_required`),
+        nor for a role the user holds there themself."""
+        if role not in ROLE_ABILITIES or not self.has_ability("administer", municipality):
+            return False
+        if required:
+            return True
+        return not otp_always_required(role) and role not in self.roles_in(municipality)
 
     def can_view_audit(self, municipality: Municipality | int | None = None) -> bool:
         if self.is_system_admin:
@@ -313,13 +413,24 @@ def _forum(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
     return qs.filter(pk__in=ids)
 
 
+def _revocable(resolver: AccessResolver) -> Q:
+    """The memberships ``resolver``'s user may grant and revoke: per municipality they manage,
+    the roles of :meth:`AccessResolver.grantable_roles`."""
+    q = Q(pk__in=[])
+    for mid in sorted(resolver.municipalities_with("manage")):
+        roles = resolver.grantable_roles(mid)
+        if roles:
+            q |= Q(municipality_id=mid, role__in=sorted(roles))
+    return q
+
+
 @rule(Membership)
 def _membership(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
     managed = Q(municipality_id__in=resolver.municipalities_with("manage"))
     if action == VIEW:
         return qs.filter(managed | Q(user_id=resolver.user.pk))
     if action == CHANGE:
-        return qs.filter(managed)
+        return qs.filter(_revocable(resolver))
     return qs.none()
 
 
@@ -335,7 +446,16 @@ def _user(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
     if action == VIEW:
         ids = qs.filter(in_managed | Q(pk=resolver.user.pk)).values("pk")
     elif action == CHANGE:
-        ids = qs.filter(in_managed).values("pk")
+        # An account is shared between municipalities: it is changed only by someone who could
+        # grant every role it holds, in every municipality (organisations that are not active
+        # included: their roles count again when they are reactivated).
+        beyond_reach = Membership.objects.exclude(_revocable(resolver)).values("user_id")
+        ids = (
+            qs.filter(in_managed)
+            .exclude(pk__in=beyond_reach)
+            .exclude(pk=resolver.user.pk)
+            .values("pk")
+        )
     else:
         return qs.none()
     return qs.filter(pk__in=ids)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .access import resolver_for
 from .geo import GeometryError, parse_polygon
 from .models import Area, Forum, Organisation, Role
 
@@ -139,12 +141,12 @@ class MemberCreateForm(forms.Form):
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
-    def __init__(self, *args, municipality, allowed_roles, **kwargs):
+    def __init__(self, *args, municipality, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(
             municipality=municipality, is_active=True
         )
-        self.fields["role"].choices = [(v, lbl) for v, lbl in Role.choices if v in allowed_roles]
+        self.fields["role"].choices = role_choices(actor, municipality, None)
 
     def clean_username(self):
         username = self.cleaned_data["username"]
@@ -154,23 +156,61 @@ class MemberCreateForm(forms.Form):
 
 
 class MembershipAddForm(forms.Form):
+    """A new role for ``member``: the choices are the roles ``actor`` may grant them (none on
+    the actor's own page)."""
+
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none()
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
-    def __init__(self, *args, municipality, allowed_roles, **kwargs):
+    def __init__(self, *args, municipality, actor, member, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(
             municipality=municipality, is_active=True
         )
-        self.fields["role"].choices = [(v, lbl) for v, lbl in Role.choices if v in allowed_roles]
+        self.fields["role"].choices = role_choices(actor, municipality, member)
+
+
+def role_choices(actor, municipality, to_user) -> list[tuple[str, str]]:
+    """The roles ``actor`` may grant ``to_user`` (``None``: an account about to be created) in
+    ``municipality``, as form choices (``AccessResolver.can_grant``)."""
+    resolver = resolver_for(actor)
+    return [(v, lbl) for v, lbl in Role.choices if resolver.can_grant(v, municipality, to_user)]
 
 
 class SecurityPolicyForm(forms.Form):
+    """One checkbox per role. A policy the user may not switch off (``locked``) is shown
+    disabled: the browser does not send it and Django keeps its initial value, whatever a
+    forged request says."""
+
     def __init__(self, *args, policies, **kwargs):
         super().__init__(*args, **kwargs)
         for p in policies:
             self.fields[p["role"]] = forms.BooleanField(
-                label=p["label"], required=False, initial=p["otp_required"]
+                label=p["label"],
+                required=False,
+                initial=p["otp_required"],
+                disabled=p["locked"],
+                help_text=LOCKED_REASONS.get(p["locked_reason"], ""),
             )
+
+
+LOCKED_REASONS = {
+    "always": _("Always required: this role reaches SSPF data or administers the municipality."),
+    "own": _("Required for your own role: another administrator can change this."),
+}
+
+
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """The signed-in user's new password: the current one, and a new one that differs from it
+    (a password someone else set must really be replaced)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        old, new = cleaned.get("old_password"), cleaned.get("new_password1")
+        if old and new and old == new:
+            self.add_error(
+                "new_password1", _("Choose a new password that differs from the current one.")
+            )
+        return cleaned

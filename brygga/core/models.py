@@ -364,3 +364,27 @@ class RoleSecurityPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality}: {self.role}"
+
+
+class AccountState(models.Model):
+    """What Brygga knows about an account beyond Django's user model: whether its password was
+    set by someone else (a manager creating the account or setting a new password) and must be
+    changed by its owner before anything else (``brygga.core.middleware``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="account_state",
+        verbose_name=_("user"),
+    )
+    password_change_required = models.BooleanField(_("password change required"), default=False)
+
+    objects = RestrictedManager()  # no rule: nobody reads these rows through visible_to
+
+    class Meta:
+        verbose_name = _("account state")
+        verbose_name_plural = _("account states")
+
+    def __str__(self) -> str:
+        return str(self.user)

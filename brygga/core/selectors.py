@@ -5,9 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
-from .access import VIEW
+from .access import VIEW, otp_always_required, resolver_for
 from .geo import areas_containing
-from .models import Area, Forum, Membership, Municipality, Organisation, Role, RoleSecurityPolicy
+from .models import (
+    AccountState,
+    Area,
+    Forum,
+    Membership,
+    Municipality,
+    Organisation,
+    Role,
+    RoleSecurityPolicy,
+)
 
 
 def municipalities_for(user, action: str = VIEW) -> QuerySet[Municipality]:
@@ -57,7 +66,8 @@ def area_lookup(user, municipality: Municipality, lon: float, lat: float) -> lis
 
 
 def otp_required_for(user) -> bool:
-    """Whether ``user`` must pass a TOTP second factor (any role that requires it)."""
+    """Whether ``user`` must pass a TOTP second factor (any role that requires it). A role
+    that always needs it (``access.otp_always_required``) does whatever a stored policy says."""
     if not getattr(user, "is_authenticated", False):
         return False
     defaults = set(settings.BRYGGA_OTP_REQUIRED_ROLES_DEFAULT)
@@ -66,6 +76,8 @@ def otp_required_for(user) -> bool:
     pairs = set(Membership.objects.filter(user=user).values_list("municipality_id", "role"))
     if not pairs:
         return False
+    if any(otp_always_required(r) for _m, r in pairs):
+        return True
     policies = {
         (p.municipality_id, p.role): p.otp_required
         for p in RoleSecurityPolicy.objects.filter(municipality_id__in={m for m, _ in pairs})
@@ -73,15 +85,52 @@ def otp_required_for(user) -> bool:
     return any(policies.get((m, r), r in defaults) for m, r in pairs)
 
 
+def password_change_required(user) -> bool:
+    """Whether ``user`` signed in with a password someone else set and must change it first."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return AccountState.objects.filter(user_id=user.pk, password_change_required=True).exists()
+
+
 def security_policies_for(user, municipality: Municipality) -> list[dict]:
+    """Each role's second-factor policy in ``municipality`` as the Security page shows it:
+    ``otp_required`` (in force) and ``locked`` (``user`` may not switch it off), with
+    ``locked_reason`` "always" (the role reaches SSPF data or administers) or "own" (``user``
+    holds the role there)."""
     defaults = set(settings.BRYGGA_OTP_REQUIRED_ROLES_DEFAULT)
+    resolver = resolver_for(user)
+    own = resolver.roles_in(municipality)
     stored = {
         p.role: p.otp_required
         for p in RoleSecurityPolicy.objects.visible_to(user, "administer").filter(
             municipality=municipality
         )
     }
-    return [
-        {"role": value, "label": label, "otp_required": stored.get(value, value in defaults)}
-        for value, label in Role.choices
-    ]
+    policies = []
+    for value, label in Role.choices:
+        always = otp_always_required(value)
+        required = always or stored.get(value, value in defaults)
+        locked = required and not resolver.can_set_otp_policy(value, municipality, required=False)
+        reason = "always" if always else ("own" if value in own else "")
+        policies.append(
+            {
+                "role": value,
+                "label": label,
+                "otp_required": required,
+                "locked": locked,
+                "locked_reason": reason if locked else "",
+            }
+        )
+    return policies
+
+
+def second_factor_devices(user) -> QuerySet:
+    """The user's own confirmed authenticator devices (the account pages of that user, and the
+    user page of someone the requester may already see)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True)
+
+
+def has_second_factor(user) -> bool:
+    return second_factor_devices(user).exists()

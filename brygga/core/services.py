@@ -6,13 +6,16 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from brygga.audit.context import actor_for_user, concerning
 from brygga.audit.services import log_action
 
 from .access import CHANGE, resolver_for
 from .geo import GeometryError, parse_polygon
 from .models import (
+    AccountState,
     Area,
     Forum,
     Membership,
@@ -63,6 +66,18 @@ def organisation_save(
             if node.pk == instance.pk:
                 raise ValidationError({"parent": _("An organisation cannot be part of itself.")})
             node = node.parent
+    # Deactivating suspends the organisation's roles: only for whoever could revoke them all.
+    # (The stored value: a model form has already copied its data onto ``instance``.)
+    was_active = Organisation.objects.filter(pk=instance.pk, is_active=True).exists()
+    if was_active and not is_active and _roles_beyond_reach(actor, instance):
+        raise ValidationError(
+            {
+                "is_active": _(
+                    "Members of this organisation hold roles that only a municipal "
+                    "administrator can remove, so only they can deactivate it."
+                )
+            }
+        )
     instance.name, instance.kind, instance.parent = name, kind, parent
     instance.description, instance.contact_email, instance.is_active = (
         description,
@@ -74,12 +89,43 @@ def organisation_save(
     return instance
 
 
+def _roles_beyond_reach(actor, organisation: Organisation) -> bool:
+    """Whether the organisation holds roles that ``actor`` may not revoke (removing or
+    deactivating the organisation would take them away)."""
+    revocable = Membership.objects.visible_to(actor, CHANGE).values("pk")
+    return organisation.memberships.exclude(pk__in=revocable).exists()
+
+
 @transaction.atomic
+def _delete_unless_referenced(obj) -> None:
+    """Delete ``obj``; rows that other data protects (incidents reported by an organisation, in
+    an area) make it a clear validation error, not a server error."""
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError as exc:
+        raise ValidationError(
+            _(
+                "It cannot be removed because other data refers to it (for example "
+                "incidents)."
+            )
+        ) from exc
+
+
 def organisation_delete(*, actor, organisation: Organisation) -> None:
     _require_change(actor, organisation)
     if organisation.children.exists():
         raise ValidationError(_("Remove or move the organisation's departments first."))
-    organisation.delete()
+    if _roles_beyond_reach(actor, organisation):
+        raise ValidationError(
+            _(
+                "Members of this organisation hold roles that only a municipal administrator "
+                "can remove."
+            )
+        )
+    for membership in organisation.memberships.select_related("user"):
+        _log_role_change("role_revoked", actor, membership, reason="organisation_removed")
+    _delete_unless_referenced(organisation)
 
 
 @transaction.atomic
@@ -118,7 +164,7 @@ def area_save(
 @transaction.atomic
 def area_delete(*, actor, area: Area) -> None:
     _require_change(actor, area)
-    area.delete()
+    _delete_unless_referenced(area)
 
 
 @transaction.atomic
@@ -165,7 +211,18 @@ def forum_save(
 @transaction.atomic
 def forum_delete(*, actor, forum: Forum) -> None:
     _require_change(actor, forum)
-    forum.delete()
+    _delete_unless_referenced(forum)
+
+
+def _require_password_change(user, required: bool) -> None:
+    """Mark (or clear) that ``user`` must choose a new password at the next sign-in."""
+    if required:
+        state, _created = AccountState.objects.get_or_create(user=user)
+    else:
+        state = AccountState.objects.filter(user=user).first()
+    if state is not None and state.password_change_required != required:
+        state.password_change_required = required
+        state.save(update_fields=["password_change_required"])
 
 
 @transaction.atomic
@@ -179,7 +236,8 @@ def user_create(
     email: str = "",
     password: str | None = None,
 ):
-    """Create a user account for someone who will get a role in ``municipality``."""
+    """Create a user account for someone who will get a role in ``municipality``. A password
+    given here is an initial one: the user must change it at the first sign-in."""
     _require_manage(actor, municipality, Membership)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("A user with that user name already exists.")})
@@ -192,18 +250,41 @@ def user_create(
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
-    user.save()
+    with concerning(municipality):  # the account's audit rows belong to this municipality
+        user.save()
+        if password:
+            _require_password_change(user, True)
     return user
+
+
+def _log_role_change(event_type: str, actor, membership: Membership, **extra) -> None:
+    """An audit row for a role granted or revoked, naming both parties: the actor (the row's
+    actor) and the user who got or lost the role (the row's object, and ``user_id``)."""
+    log_action(
+        event_type=event_type,
+        subject=membership.user,
+        municipality_id=membership.municipality_id,
+        actor=actor_for_user(actor),
+        details={
+            "user_id": membership.user_id,
+            "actor_id": getattr(actor, "pk", None),
+            "role": membership.role,
+            "organisation_id": membership.organisation_id,
+            "membership_id": membership.pk,
+            **extra,
+        },
+    )
 
 
 @transaction.atomic
 def membership_grant(*, actor, user, organisation: Organisation, role: str) -> Membership:
+    """Give ``user`` the role ``role`` in ``organisation``. Roles that reach SSPF data or the
+    administration only from a municipal administrator; never to oneself
+    (``AccessResolver.can_grant``)."""
     _require_manage(actor, organisation.municipality, Membership)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
-    if role == Role.MUNICIPAL_ADMIN and not resolver_for(actor).has_ability(
-        "administer", organisation.municipality
-    ):
+    if not resolver_for(actor).can_grant(role, organisation.municipality, user):
         raise PermissionDenied
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, role=role
@@ -213,16 +294,15 @@ def membership_grant(*, actor, user, organisation: Organisation, role: str) -> M
             _("%(user)s already has that role in %(org)s.")
             % {"user": user.get_username(), "org": organisation.name}
         )
+    _log_role_change("role_granted", actor, membership)
     return membership
 
 
 @transaction.atomic
 def membership_revoke(*, actor, membership: Membership) -> None:
-    _require_change(actor, membership)
-    if membership.role == Role.MUNICIPAL_ADMIN and not resolver_for(actor).has_ability(
-        "administer", membership.municipality_id
-    ):
+    if not resolver_for(actor).can_revoke(membership):
         raise PermissionDenied
+    _log_role_change("role_revoked", actor, membership)
     membership.delete()
 
 
@@ -230,7 +310,7 @@ def membership_revoke(*, actor, membership: Membership) -> None:
 def security_policy_set(
     *, actor, municipality: Municipality, role: str, otp_required: bool
 ) -> RoleSecurityPolicy:
-    if not resolver_for(actor).has_ability("administer", municipality):
+    if not resolver_for(actor).can_set_otp_policy(role, municipality, required=otp_required):
         raise PermissionDenied
     policy, _created = RoleSecurityPolicy.objects.update_or_create(
         municipality=municipality, role=role, defaults={"otp_required": otp_required}
@@ -244,21 +324,11 @@ def security_policy_set(
 
 
 def _require_account_control(actor, user) -> None:
-    """``actor`` may manage ``user``'s account only if they manage every municipality where
-    the user has a role (an account is shared between municipalities), the user is not a
-    system administrator, and municipal administrators are handled by administrators."""
-    resolver = resolver_for(actor)
-    if resolver.is_system_admin:
-        return
-    if user.is_superuser or user.pk == actor.pk:
+    """``actor`` may manage ``user``'s account (``AccessResolver.can_manage_account``): only if
+    they could grant every role the user holds, in every municipality, and it is not their
+    own account."""
+    if not resolver_for(actor).can_manage_account(user):
         raise PermissionDenied
-    grants = list(Membership.objects.filter(user=user).values_list("municipality_id", "role"))
-    if not grants:
-        raise PermissionDenied
-    for municipality_id, role in grants:
-        ability = "administer" if role == Role.MUNICIPAL_ADMIN else "manage"
-        if not resolver.has_ability(ability, municipality_id):
-            raise PermissionDenied
 
 
 @transaction.atomic
@@ -283,10 +353,48 @@ def user_reset_second_factor(*, actor, user) -> int:
 
 @transaction.atomic
 def user_set_password(*, actor, user, password: str) -> None:
+    """A new password for someone else's account. Its owner must change it at the next
+    sign-in; their current sessions end (Django checks the password hash in the session)."""
     from django.contrib.auth.password_validation import validate_password
 
     _require_account_control(actor, user)
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    _require_password_change(user, True)
     log_action(event_type="password_set_by_administrator", subject=user)
+
+
+@transaction.atomic
+def user_change_own_password(*, actor, password: str) -> None:
+    """The signed-in user's new password (the form has checked the current one and the
+    validators). Clears a demand to change a password someone else set."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied
+    actor.set_password(password)
+    actor.save(update_fields=["password"])
+    _require_password_change(actor, False)
+    log_action(event_type="password_changed", subject=actor)
+
+
+@transaction.atomic
+def otp_enrolment_device(*, user):
+    """The user's unconfirmed authenticator device for enrolment (created on first use)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    return device
+
+
+@transaction.atomic
+def otp_enrol(*, user, device, token: str) -> bool:
+    """Confirm ``device`` with the first code from the app; audited. False if the code is
+    wrong."""
+    if device.user_id != user.pk or not (token.isdigit() and device.verify_token(token)):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    log_action(event_type="otp_enrolled", subject=user)
+    return True

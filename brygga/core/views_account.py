@@ -9,23 +9,51 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.forms import OTPTokenForm
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from brygga.audit.services import log_action
 
 from .access import resolver_for
+from .forms import OwnPasswordChangeForm
+from .middleware import SESSION_ENDED_KEY
 from .models import Membership
-from .selectors import otp_required_for
+from .selectors import (
+    has_second_factor,
+    otp_required_for,
+    password_change_required,
+    second_factor_devices,
+)
+from .services import otp_enrol, otp_enrolment_device, user_change_own_password
+
+
+def _session_ended_notice(request) -> str:
+    """Why the previous session ended, if the session middleware ended it (once)."""
+    reason = request.session.pop(SESSION_ENDED_KEY, "")
+    if reason == "idle":
+        minutes = max(1, settings.SESSION_IDLE_SECONDS // 60)
+        return ngettext(
+            "You were signed out after %(n)d minute without activity. Sign in again.",
+            "You were signed out after %(n)d minutes without activity. Sign in again.",
+            minutes,
+        ) % {"n": minutes}
+    if reason:
+        hours = max(1, settings.SESSION_ABSOLUTE_SECONDS // 3600)
+        return ngettext(
+            "A session lasts at most %(n)d hour, so you were signed out. Sign in again.",
+            "A session lasts at most %(n)d hours, so you were signed out. Sign in again.",
+            hours,
+        ) % {"n": hours}
+    return ""
 
 
 class LoginView(auth_views.LoginView):
@@ -36,6 +64,7 @@ class LoginView(auth_views.LoginView):
         ctx = super().get_context_data(**kwargs)
         ctx["oidc_enabled"] = settings.OIDC_ENABLED
         ctx["oidc_label"] = getattr(settings, "OIDC_LOGIN_LABEL", "")
+        ctx["session_ended"] = _session_ended_notice(self.request)
         return ctx
 
 
@@ -44,12 +73,25 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """The user's own password. Reached only after the second factor; the only page (with
+    sign-out) open while a password someone else set must be replaced."""
+
     template_name = "account/password_change.html"
+    form_class = OwnPasswordChangeForm
     success_url = reverse_lazy("account:profile")
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["change_required"] = password_change_required(self.request.user)
+        return ctx
+
     def form_valid(self, form):
+        user_change_own_password(
+            actor=self.request.user, password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, self.request.user)
         messages.success(self.request, _("Your password was changed."))
-        return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def _safe_next(request) -> str:
@@ -68,9 +110,9 @@ def otp_verify(request):
     """Second step of sign-in: the code from the user's authenticator app."""
     if request.user.is_verified():
         return redirect(_safe_next(request))
-    if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    devices = list(second_factor_devices(request.user))
+    if not devices:
         return redirect(f"{reverse_lazy('account:otp_setup')}?next={_safe_next(request)}")
-    devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     form = OTPTokenForm(
         request.user,
         request,
@@ -101,22 +143,17 @@ def _qr_svg(uri: str) -> str:
 def otp_setup(request):
     """Enrol an authenticator app: show the QR code and key, confirm with a first code."""
     user = request.user
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if has_second_factor(user):
         if not user.is_verified():
             return redirect("account:otp_verify")
         messages.info(request, _("Two-factor sign-in is already active for your account."))
         return redirect("account:profile")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    device = otp_enrolment_device(user=user)
     error = ""
     if request.method == "POST":
         token = (request.POST.get("otp_token") or "").replace(" ", "")
-        if token.isdigit() and device.verify_token(token):
-            device.confirmed = True
-            device.save()
+        if otp_enrol(user=user, device=device, token=token):
             otp_login(request, device)
-            log_action(event_type="otp_enrolled", subject=user)
             messages.success(request, _("Two-factor sign-in is now active for your account."))
             return redirect(_safe_next(request))
         error = _(
@@ -149,7 +186,7 @@ def profile(request):
         {
             "memberships": memberships,
             "otp_required": otp_required_for(request.user),
-            "otp_active": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+            "otp_active": has_second_factor(request.user),
             "is_system_admin": resolver_for(request.user).is_system_admin,
         },
     )

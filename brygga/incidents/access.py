@@ -23,6 +23,7 @@ from .models import (
     NilReport,
     Open311Contact,
     Open311Key,
+    Open311Request,
     PoliceTypeMapping,
     Source,
     Status,
@@ -101,6 +102,28 @@ def open311_contact_rule(resolver: AccessResolver, qs: QuerySet, action: str) ->
     return qs.filter(municipality_id__in=resolver.municipalities_with("manage"))
 
 
+# Publishing a public tip's text on the open Open311 lists is a moderation step of its own,
+# apart from the review status: those who manage the municipality (coordinators, municipal
+# administrators) may take it.
+PUBLISH_TIP_ABILITY = "manage"
+
+
+def open311_request_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    if action not in (VIEW, CHANGE):
+        return qs.none()
+    return qs.filter(municipality_id__in=resolver.municipalities_with(PUBLISH_TIP_ABILITY))
+
+
+def can_publish_tip(resolver: AccessResolver, incident: Incident) -> bool:
+    """May the user publish (or withdraw) the text of this public tip on the public Open311
+    lists? A tip of a municipality where they hold ``PUBLISH_TIP_ABILITY``, that they can see."""
+    if incident.source != Source.OPEN311 or incident.municipality_id is None:
+        return False
+    if not resolver.has_ability(PUBLISH_TIP_ABILITY, incident.municipality_id):
+        return False
+    return resolver.can(VIEW, incident)
+
+
 def register() -> None:
     """Join the incidents app's models to the resolver (called from ``IncidentsConfig.ready``)."""
     register_rule(Incident, incident_rule)
@@ -111,6 +134,7 @@ def register() -> None:
     register_rule(NilReport, nil_report_rule)
     register_rule(Open311Key, open311_key_rule)
     register_rule(Open311Contact, open311_contact_rule)
+    register_rule(Open311Request, open311_request_rule)
 
     register_create_abilities(Incident, ("report", "manage"))
     register_create_abilities(NilReport, ("report", "manage"))

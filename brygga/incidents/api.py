@@ -9,7 +9,8 @@
 - ``import-profiles/``: saved column mappings, for analysts and managers.
 
 Every queryset comes from the resolver (``visible_to``). Texts of incidents marked as containing
-personal data are left out of lists (``null``); the detail returns them and logs the read.
+personal data are left out of lists (``null``); every response that returns them (the detail,
+and the bodies of ``POST`` and ``PATCH``) logs one read.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from .models import Category, ImportProfile, Incident, Source, Status, Visibilit
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LOCATION_FIELDS = ("lat", "lon", "sweref_e", "sweref_n", "area")
 PURPOSE_API = "API: incident detail"
+PURPOSE_API_CREATE = "API: incident created"
+PURPOSE_API_UPDATE = "API: incident changed"
 
 
 # --- rendering and pagination ---------------------------------------------------------------
@@ -335,6 +338,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return IncidentSerializer
 
     def _out(self, incident: Incident, status_code=status.HTTP_200_OK) -> Response:
+        """The incident with its texts. The caller has logged the read
+        (``selectors.log_incident_read``) when the texts hold personal data."""
         context = {**self.get_serializer_context(), "personal_data_read": True}
         return Response(IncidentSerializer(incident, context=context).data, status=status_code)
 
@@ -374,6 +379,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 visibility=d.get("visibility", Visibility.SHARED),
                 source=Source.API,
             )
+            # the response returns the texts: a read like the detail's
+            selectors.log_incident_read(request.user, incident, purpose=PURPOSE_API_CREATE)
         return self._out(incident, status.HTTP_201_CREATED)
 
     @extend_schema(request=IncidentUpdateSerializer, responses={200: IncidentSerializer})
@@ -413,6 +420,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 incident = services.incident_set_status(
                     actor=request.user, incident=incident, status=new_status
                 )
+            # the response returns the texts as they are now: a read like the detail's
+            selectors.log_incident_read(request.user, incident, purpose=PURPOSE_API_UPDATE)
         return self._out(incident)
 
 

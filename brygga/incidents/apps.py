@@ -21,7 +21,10 @@ class IncidentsConfig(AppConfig):
                 "Open311Contact": ("email", "first_name", "last_name", "phone"),
             },
             skip=("Open311Submission",),
-            redact={"Incident": ("description", "place_description")},
+            redact={
+                "Incident": ("description", "place_description"),
+                "Open311Request": ("published_text",),
+            },
         )
 
     # --- what the app adds to core's commands (see brygga.core.hooks) -----------------------
@@ -45,7 +48,7 @@ class IncidentsConfig(AppConfig):
         another worker is running keeps being updated."""
         from django.utils.translation import gettext
 
-        from .jobs import recover_stale_jobs
+        from .imports.jobs import recover_stale_jobs
 
         recovered = recover_stale_jobs()
         if not recovered:

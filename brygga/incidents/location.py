@@ -165,3 +165,87 @@ def resolve(
     return Location(
         lat=lat, lon=lon, sweref_e=round(e, 2), sweref_n=round(n, 2), area=found or area
     )
+
+
+class PointPlacer:
+    """:func:`resolve`'s completion of a point, for a batch of points already checked (the
+    imports): a point given in WGS84 gets its SWEREF 99 TM coordinates and the reverse (with
+    pyproj, on whole columns), both are rounded as ``resolve`` stores them (7 decimals, 0.01 m)
+    and the point is placed in the smallest area of the municipality that contains it
+    (bounding-box size, the first in the areas' order on a tie; shapely on whole columns); a
+    point in no area keeps the area given with it. Used by
+    :func:`brygga.incidents.services.set_derived_fields`, so every incident written in bulk is
+    completed here. One placer serves every batch of an import: the areas are read once."""
+
+    def __init__(self, municipality: Municipality, areas=None):
+        import json
+
+        import numpy as np
+
+        from brygga.core.geo import _area_shape, _transformer
+
+        self.municipality = municipality
+        self.areas = list(
+            areas if areas is not None else Area.objects.filter(municipality=municipality)
+        )
+        self.to_sweref = _transformer("EPSG:4326", "EPSG:3006")
+        self.to_wgs = _transformer("EPSG:3006", "EPSG:4326")
+        self.shapes = []
+        for a in self.areas:
+            geom = _area_shape(a.pk, a.updated_at.isoformat(), json.dumps(a.geometry))
+            bounds = (
+                (a.min_lon, a.min_lat, a.max_lon, a.max_lat)
+                if a.min_lon is not None
+                else (-np.inf, -np.inf, np.inf, np.inf)
+            )
+            size = (
+                (a.max_lon - a.min_lon) * (a.max_lat - a.min_lat)
+                if a.min_lon is not None
+                else np.inf
+            )
+            self.shapes.append((a.pk, geom, bounds, size))
+
+    def place(self, lat: list, lon: list, e: list, n: list, area: list) -> tuple[list, ...]:
+        """Columns in (``None`` where not given; a row has a point in one system, or none),
+        the same columns completed out: ``(lat, lon, sweref_e, sweref_n, area_id)``."""
+        import numpy as np
+
+        plat, plon = np.array(lat, dtype=float), np.array(lon, dtype=float)  # None → NaN
+        pe, pn = np.array(e, dtype=float), np.array(n, dtype=float)
+        w = ~np.isnan(plat) & ~np.isnan(plon)
+        s = ~w & ~np.isnan(pe) & ~np.isnan(pn)
+        if w.any():
+            pe[w], pn[w] = self.to_sweref.transform(plon[w], plat[w])
+        if s.any():
+            plon[s], plat[s] = self.to_wgs.transform(pe[s], pn[s])
+        pts = w | s
+        # the smallest containing area (bounding-box size, first in order on a tie)
+        plat, plon = np.round(plat, 7), np.round(plon, 7)
+        found = np.full(len(plat), -1, dtype=np.int64)
+        best = np.full(len(plat), np.inf)
+        for j, (_pk, geom, (x0, y0, x1, y1), size) in enumerate(self.shapes):
+            m = pts & (size < best) & (plon >= x0) & (plon <= x1) & (plat >= y0) & (plat <= y1)
+            idx = np.flatnonzero(m)
+            if len(idx):
+                hit = idx[shapely.contains_xy(geom, plon[idx], plat[idx])]
+                found[hit] = j
+                best[hit] = size
+        out_area = np.array(area, dtype=object)
+        hit = np.flatnonzero(found >= 0)
+        if len(hit):
+            ids = np.array([pk for pk, *_rest in self.shapes], dtype=object)
+            out_area[hit] = ids[found[hit]]
+        at = np.flatnonzero(pts)
+
+        def column(values, given):
+            out = np.array(given, dtype=object)
+            out[at] = values[at].astype(object)
+            return out.tolist()
+
+        return (
+            column(plat, lat),
+            column(plon, lon),
+            column(np.round(pe, 2), e),
+            column(np.round(pn, 2), n),
+            out_area.tolist(),
+        )

@@ -456,6 +456,52 @@ class Open311Contact(models.Model):
         return f"contact for incident {self.incident_id}"
 
 
+def new_public_token() -> str:
+    """A public id for a tip: 128 random bits, URL-safe (22 characters). Unlike the incident's
+    sequential id it says nothing about how many tips or incidents there are."""
+    import secrets
+
+    return secrets.token_urlsafe(16)
+
+
+class Open311Request(models.Model):
+    """What the public Open311 API knows of a tip: its public id (``token``, the GeoReport
+    ``service_request_id``) and, once a moderator has published it, the text shown to the
+    world (``published_text``, which the moderator may have edited: the tip's own description
+    is personal data and never leaves Brygga). Unpublished tips are not in the public API."""
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, related_name="open311_request"
+    )
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(
+        _("public id"), max_length=32, unique=True, default=new_public_token, editable=False
+    )
+    published_text = models.TextField(_("published text"), blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("public Open311 request")
+        verbose_name_plural = _("public Open311 requests")
+
+    def __str__(self) -> str:
+        return f"open311 request for incident {self.incident_id}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
 class Open311Submission(models.Model):
     """One public POST, for rate limiting per key and per client address. The address is kept
     only as a keyed hash (never in clear) and rows older than a day can be pruned."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from brygga.audit.services import log_access
 from brygga.core.access import VIEW
 from brygga.core.models import Area, County, Municipality
 
-from .models import Incident
+from .models import Incident, Source
 
 
 def municipality_scope(qs: QuerySet, municipality: Municipality) -> QuerySet:
@@ -42,9 +42,43 @@ def incidents_for(user, municipality: Municipality, action: str = VIEW) -> Query
     return with_related(municipality_scope(Incident.objects.visible_to(user, action), municipality))
 
 
+PERSONAL_FIELDS = ("description", "place_description")
+
+
+def log_incident_read(user, incident: Incident, *, purpose: str) -> None:
+    """Log that a response shows ``user`` the texts of ``incident``, when they hold personal
+    data: call it once per response that carries them (a page, an API body), in the
+    transaction of the read; a response without the texts (a redirect) logs nothing."""
+    if incident.has_personal_data:
+        log_access(user, incident, purpose, fields=PERSONAL_FIELDS)
+
+
 def incident_detail(user, municipality: Municipality, pk: int, *, purpose: str) -> Incident:
     """One incident; if its text holds personal data the read is logged with ``purpose``."""
     incident = incidents_for(user, municipality).get(pk=pk)
-    if incident.has_personal_data:
-        log_access(user, incident, purpose, fields=("description", "place_description"))
+    log_incident_read(user, incident, purpose=purpose)
     return incident
+
+
+def police_incidents_for(user, municipality: Municipality) -> QuerySet[Incident]:
+    """Police events visible to ``user`` in ``municipality`` (its own and its county's)."""
+    return incidents_for(user, municipality).filter(source=Source.POLICE)
+
+
+def police_type_counts(user, municipality: Municipality, *, year: int | None = None) -> dict:
+    """Counts per police type: ``{type: {"municipality": n, "county": n}}``."""
+    qs = police_incidents_for(user, municipality)
+    if year:
+        qs = qs.filter(occurred_from__year=year)
+    rows = (
+        qs.order_by()
+        .values("source_type")
+        .annotate(
+            n_municipality=Count("pk", filter=Q(municipality=municipality)),
+            n_county=Count("pk", filter=Q(municipality__isnull=True)),
+        )
+    )
+    return {
+        r["source_type"]: {"municipality": r["n_municipality"], "county": r["n_county"]}
+        for r in rows
+    }

@@ -66,3 +66,30 @@ def api(default=200, anon=403, **kw):
         for a in actors:
             base[a] = int(status[1:])
     return base
+
+
+# --- tenancy hints (tests/test_authz_tenancy.py) -------------------------------------------
+# Besides ``EXPECTED`` and ``objects(world)``, a module may define:
+#
+# ``tenant_objects(world, municipality, marker) -> dict``
+#     seeds rows of ``municipality`` whose visible texts carry ``marker`` and returns them as
+#     ``objects`` does (URL-name prefix → pk). The tenancy tests seed Timrå's (marker
+#     ``FOREIGN_MARKER``) and Sundsvall's (``OWN_MARKER``): they are the "another
+#     municipality's id" of every ``<pk>`` route, and the rows that must never show up in
+#     another municipality's lists, exports and API answers.
+# ``NO_TENANT_OBJECT = {url name: reason}``
+#     ``<pk>`` routes whose objects belong to no municipality (national reference data).
+# ``NOT_A_MUNICIPALITY_CODE = {url name, ...}``
+#     routes whose ``<code>`` is not a kommunkod (Open311's service code).
+# ``JURISDICTION_PARAM = {url-name prefix: query parameter}``
+#     routes that take the municipality from a query parameter instead of the path.
+# ``api_writes(world, objs) -> {(url name, method): (writers, payload)}``
+#     the API writes some actors may make, with a payload valid for Sundsvall's objects
+#     ``objs`` (a third item, {key: pk}, replaces objects in the URL); every other
+#     (route, method) is a write nobody may make.
+# ``FILTER_PARAMS = {query parameter: key of tenant_objects (or "code")}``
+#     parameters that select a municipality, forum, area, …; the tests feed them another
+#     municipality's ids.
+FOREIGN_MARKER = "TIMRAMARKOR"
+OWN_MARKER = "SUNDSVALLMARKOR"
+MARKERS = {"2262": FOREIGN_MARKER, "2281": OWN_MARKER}

@@ -27,3 +27,12 @@ def objects(world) -> dict:
             world.users["coordinator"], world.sundsvall, parent=main, name="Klotter på skola"
         )
     return {"category_": own.pk}
+
+
+def tenant_objects(world, municipality, marker) -> dict:
+    from ..incidents.factories import CategoryFactory, category
+
+    own = CategoryFactory(
+        municipality=municipality, parent=category("klotter"), name=f"{marker} egen kategori"
+    )
+    return {"category_": own.pk}

@@ -27,16 +27,35 @@ EXPECTED: dict[str, dict] = {
 
 
 def objects(world) -> dict:
-    from brygga.audit.context import acting_as
     from brygga.incidents.models import ImportJob, PoliceTypeMapping
 
-    with acting_as(label="test setup"):
-        job = ImportJob.objects.create(
-            municipality=world.sundsvall,
-            kind=ImportJob.Kind.POLICE,
-            file_name="events.json",
-            state=ImportJob.State.DONE,
-            created_by=world.users["analyst"],
-        )
+    from ..incidents.factories import ImportJobFactory
+
+    job = ImportJobFactory(
+        municipality=world.sundsvall,
+        kind=ImportJob.Kind.POLICE,
+        file_name="events.json",
+        state=ImportJob.State.DONE,
+        created_by=world.users["analyst"],
+    )
     mapping = PoliceTypeMapping.objects.get(police_type="Brand")
     return {"police_job": job.pk, "police_mapping": mapping.pk}
+
+
+NO_TENANT_OBJECT = {
+    "incidents:police_mapping_edit": "the police type → category mapping is national",
+}
+
+
+def tenant_objects(world, municipality, marker) -> dict:
+    from brygga.incidents.models import ImportJob
+
+    from ..incidents.factories import ImportJobFactory
+
+    job = ImportJobFactory(
+        municipality=municipality,
+        kind=ImportJob.Kind.POLICE,
+        file_name=f"{marker}.json",
+        state=ImportJob.State.DONE,
+    )
+    return {"police_job": job.pk}

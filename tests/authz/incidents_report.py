@@ -41,23 +41,82 @@ EXPECTED: dict[str, dict] = {
 def objects(world) -> dict:
     from django.utils import timezone
 
-    from brygga.audit.context import acting_as
-    from brygga.incidents.models import Category, ImportProfile, Incident
+    from brygga.incidents.models import Category
+
+    from ..incidents.factories import ImportProfileFactory, IncidentFactory
 
     category = Category.objects.get(code="skadegorelse-fonster", municipality__isnull=True)
-    with acting_as(label="test setup"):
-        incident = Incident.objects.create(
-            municipality=world.sundsvall,
-            county_id=world.sundsvall.county_id,
-            category=category,
-            occurred_from=timezone.now() - timezone.timedelta(hours=3),
-            lat=62.39,
-            lon=17.305,
-            area=world.areas["centrum"],
-            reporting_organisation=world.orgs["field"],
-            reported_by=world.users["reporter"],
-        )
-        profile = ImportProfile.objects.create(
-            municipality=world.sundsvall, name="Mitthem veckofil", mapping={"datum": "when"}
-        )
+    incident = IncidentFactory(
+        municipality=world.sundsvall,
+        category=category,
+        occurred_from=timezone.now() - timezone.timedelta(hours=3),
+        lat=62.39,
+        lon=17.305,
+        area=world.areas["centrum"],
+        reporting_organisation=world.orgs["field"],
+        reported_by=world.users["reporter"],
+    )
+    profile = ImportProfileFactory(
+        municipality=world.sundsvall, name="Mitthem veckofil", mapping={"datum": "when"}
+    )
     return {"incident": incident.pk, "category": category.pk, "importprofile": profile.pk}
+
+
+def tenant_objects(world, municipality, marker) -> dict:
+    """An incident of ``municipality`` (its texts carry ``marker``), one of its own
+    categories and an import profile."""
+    from django.utils import timezone
+
+    from ..incidents.factories import (
+        CENTRE,
+        TIMRA_POINT,
+        CategoryFactory,
+        ImportProfileFactory,
+        IncidentFactory,
+        category,
+    )
+
+    lat, lon = TIMRA_POINT if municipality.code == world.timra.code else CENTRE
+    own = CategoryFactory(
+        municipality=municipality, parent=category("klotter"), name=f"{marker} kategori"
+    )
+    incident = IncidentFactory(
+        municipality=municipality,
+        category=own,
+        occurred_from=timezone.now() - timezone.timedelta(hours=5),
+        lat=lat,
+        lon=lon,
+        description=f"{marker} händelse",
+        place_description=f"{marker} plats",
+    )
+    profile = ImportProfileFactory(municipality=municipality, name=f"{marker} profil")
+    return {"incident": incident.pk, "category": own.pk, "importprofile": profile.pk}
+
+
+FILTER_PARAMS = {"category": "category"}
+
+
+def api_writes(world, objs) -> dict:
+    """Incidents: reported by those who may report; changed by the reporting organisation and
+    those who manage. Categories: added by those who manage. Import profiles are read-only."""
+    from ..incidents.factories import CENTRE, category
+
+    report = {
+        "municipality": "2281",
+        "category": category().pk,
+        "occurred_from": "2024-03-05T21:30:00+01:00",
+        "lat": CENTRE[0],
+        "lon": CENTRE[1],
+        "description": "API-rapport",
+    }
+    new_category = {
+        "municipality": "2281",
+        "parent": category("klotter").pk,
+        "code": "api-kategori",
+        "name": "API-kategori",
+    }
+    return {
+        ("api:incident-list", "post"): (["reporter", "analyst", *MANAGERS], report),
+        ("api:incident-detail", "patch"): (CHANGERS, {"description": "API-ändrad"}),
+        ("api:category-list", "post"): (MANAGERS, new_category),
+    }

@@ -28,32 +28,64 @@ EXPECTED: dict[str, dict] = {
 def objects(world) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from brygga.incidents import tabular
-    from brygga.incidents.models import ImportJob, ImportProfile
+    from brygga.incidents.imports import tabular
+    from brygga.incidents.models import ImportJob
+
+    from ..incidents.factories import ImportJobFactory, ImportProfileFactory
 
     content = b"Tid;Kategori;Lat;Lon\n2024-03-05 21:30;Klotter;62,3908;17,3069\n"
     upload = SimpleUploadedFile("matris.csv", content)
     detected = tabular.detect(upload, "matris.csv")
     stored = tabular.store_upload(world.sundsvall, upload)
-    profile = ImportProfile.objects.create(
+    profile = ImportProfileFactory(
         municipality=world.sundsvall,
         name="Matris",
         mapping=tabular.Mapping(columns={"occurred_at": "Tid", "category": "Kategori"}).to_json(),
     )
-    pending = ImportJob.objects.create(
+    pending = ImportJobFactory(
         municipality=world.sundsvall,
         kind=ImportJob.Kind.TABULAR,
         file_name="matris.csv",
         stored_file=stored,
         options={"detected": detected.to_json()},
     )
-    done = ImportJob.objects.create(
+    done = ImportJobFactory(
         municipality=world.sundsvall,
         kind=ImportJob.Kind.TABULAR,
         state=ImportJob.State.DONE,
         file_name="klar.csv",
         options={"detected": detected.to_json(), "started": True},
         errors=[{"row": 3, "column": "Tid", "message": '=HYPERLINK("x")'}],
+        error_count=1,
+    )
+    return {"import_profile": profile.pk, "import_mapping": pending.pk, "import_": done.pk}
+
+
+def tenant_objects(world, municipality, marker) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from brygga.incidents.imports import tabular
+    from brygga.incidents.models import ImportJob
+
+    from ..incidents.factories import ImportJobFactory, ImportProfileFactory
+
+    content = b"Tid;Kategori;Lat;Lon\n2024-03-05 21:30;Klotter;62,4870;17,3250\n"
+    upload = SimpleUploadedFile(f"{marker}.csv", content)
+    detected = tabular.detect(upload, f"{marker}.csv")
+    stored = tabular.store_upload(municipality, upload)
+    profile = ImportProfileFactory(municipality=municipality, name=f"{marker} importprofil")
+    pending = ImportJobFactory(
+        municipality=municipality,
+        file_name=f"{marker}-vantar.csv",
+        stored_file=stored,
+        options={"detected": detected.to_json()},
+    )
+    done = ImportJobFactory(
+        municipality=municipality,
+        state=ImportJob.State.DONE,
+        file_name=f"{marker}-klar.csv",
+        options={"detected": detected.to_json(), "started": True},
+        errors=[{"row": 3, "column": "Tid", "message": f"{marker} fel"}],
         error_count=1,
     )
     return {"import_profile": profile.pk, "import_mapping": pending.pk, "import_": done.pk}

@@ -5,6 +5,8 @@ import pytest
 from brygga.core.access import AccessResolver, resolver_for
 from brygga.core.models import Area, Forum, Membership, Organisation
 
+from .factories import MembershipFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -43,7 +45,7 @@ def test_case_worker_outside_member_organisation_does_not_see_sspf_group(world):
     from brygga.core.models import Role
 
     other = world.users["reporter"]
-    Membership.objects.create(user=other, organisation=world.orgs["housing"], role=Role.CASE_WORKER)
+    MembershipFactory(user=other, organisation=world.orgs["housing"], role=Role.CASE_WORKER)
     assert "SSPF arbetsgrupp" not in visible(Forum, other)
 
 

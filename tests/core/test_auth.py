@@ -24,7 +24,14 @@ def test_base_settings_hash_with_argon2():
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
 
 
-def test_viewer_signs_in_with_password_only(world):
+def test_viewer_signs_in_with_password_only_where_the_policy_allows_it(world):
+    # Every role needs a second factor by default; a municipal administrator may switch it off
+    # for viewers (tests/core/test_account_security.py covers the defaults and the locks).
+    from brygga.core.models import RoleSecurityPolicy
+
+    RoleSecurityPolicy.objects.create(
+        municipality=world.sundsvall, role="viewer", otp_required=False
+    )
     c = Client()
     r = c.post(LOGIN, {"username": "viewer", "password": PASSWORD})
     assert r.status_code == 302
@@ -105,8 +112,13 @@ def test_lockout_after_repeated_failures(world):
 
 
 def test_idle_session_expiry_is_configured():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-    assert settings.SESSION_COOKIE_AGE <= 60 * 60
+    # Idle and absolute expiry are enforced by SessionLifetimeMiddleware (behaviour in
+    # tests/core/test_account_security.py); the session is no longer saved on every request,
+    # which let a polling page keep it alive for ever.
+    assert settings.SESSION_IDLE_SECONDS <= 60 * 60
+    assert settings.SESSION_ABSOLUTE_SECONDS == 12 * 60 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert settings.SESSION_COOKIE_AGE >= settings.SESSION_ABSOLUTE_SECONDS
 
 
 def test_sign_out_requires_post(world, client_for):

@@ -7,7 +7,7 @@ import pytest
 
 from brygga.incidents.models import ImportJob, ImportProfile, Incident
 
-from ..incidents.test_tabular import HEADER, csv_bytes, row, xlsx
+from ..incidents.factories import HEADER, csv_bytes, row, xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 BASE = "/kommuner/2281/handelser/importer"

@@ -5,7 +5,8 @@ import pytest
 
 from brygga.incidents.models import Incident, Open311Key
 
-from ..incidents.test_open311_formats import make_key, post, tip
+from ..incidents.factories import make_key, tip
+from ..incidents.georeport import post
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 KEYS = "/kommuner/2281/handelser/open311/nycklar/"
@@ -55,7 +56,31 @@ def test_coordinator_reads_the_contact_of_a_tip(session_for, world, client):
     _key, secret = make_key(world)
     r = post(client, "json", tip(secret, email="ylva@example.invalid", first_name="Ylva"))
     assert r.status_code == 201, r.content
-    incident = Incident.objects.get(pk=r.json()[0]["service_request_id"])
+    incident = Incident.objects.get(open311_request__token=r.json()[0]["service_request_id"])
     s = session_for("coordinator")
     s.goto(f"/kommuner/2281/handelser/open311/tips/{incident.pk}/kontakt/")
     assert "ylva@example.invalid" in s.page.locator("main").inner_text()
+
+
+def test_coordinator_publishes_a_reviewed_tip(session_for, world, client):
+    from brygga.incidents.models import Category, PoliceTypeMapping, Status
+    from brygga.incidents.reference import load_default_categories
+    from brygga.incidents.services import incident_set_status
+
+    load_default_categories(Category, PoliceTypeMapping)  # gone after a transactional flush
+    _key, secret = make_key(world)
+    r = post(client, "json", tip(secret, description="Grannen Ylva klottrar på muren"))
+    assert r.status_code == 201, r.content
+    incident = Incident.objects.get(open311_request__token=r.json()[0]["service_request_id"])
+    incident_set_status(actor=world.users["coordinator"], incident=incident, status=Status.REVIEWED)
+    s = session_for("coordinator")
+    s.goto(f"/kommuner/2281/handelser/{incident.pk}/")  # axe runs on the page with the control
+    section = s.page.locator("section.publication")
+    assert section.count() == 1
+    s.page.fill("#id_text", "Klotter på muren")
+    s.page.click("section.publication button[value=publish]")
+    s.page.wait_for_load_state("load")
+    s.check()
+    assert "Klotter på muren" in s.page.locator("section.publication blockquote").inner_text()
+    items = client.get("/open311/v2/requests.json").json()
+    assert [i["description"] for i in items] == ["Klotter på muren"]

@@ -11,6 +11,8 @@ import pytest
 
 from brygga.incidents.models import Category, Incident
 
+from ..incidents.factories import IncidentFactory
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 BASE = "/kommuner/2281/handelser"
 PHONE = {"width": 390, "height": 844}
@@ -103,18 +105,14 @@ def test_reporter_files_on_a_phone_and_coordinator_sees_it_everywhere(session_fo
 def test_other_incident_pages_are_accessible(session_for, world):
     from django.utils import timezone
 
-    from brygga.audit.context import acting_as
-
     category = Category.objects.get(code="klotter", municipality__isnull=True)
-    with acting_as(label="test setup"):
-        incident = Incident.objects.create(
-            municipality=world.sundsvall,
-            county_id=world.sundsvall.county_id,
-            category=category,
-            occurred_from=timezone.now(),
-            area=world.areas["nacksta"],
-            reporting_organisation=world.orgs["housing"],
-        )
+    incident = IncidentFactory(
+        municipality=world.sundsvall,
+        category=category,
+        occurred_from=timezone.now(),
+        area=world.areas["nacksta"],
+        reporting_organisation=world.orgs["housing"],
+    )
     s = session_for("coordinator")
     for path in (
         f"{BASE}/rapportera/",

@@ -10,9 +10,16 @@ import pytest
 from django.utils import timezone
 
 from brygga.audit.models import AuditEvent
-from brygga.incidents.models import Category, ImportProfile, Incident, Source, Status
+from brygga.incidents.models import Category, Incident, Source, Status
 
-from .test_report import CENTRE, TIMRA_POINT, category, make_incident
+from .factories import (
+    CENTRE,
+    TIMRA_POINT,
+    ImportProfileFactory,
+    PoliceEventFactory,
+    category,
+    make_incident,
+)
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -35,13 +42,8 @@ def sample(world):
             area=world.areas["nacksta"],
             occurred_from=now - dt.timedelta(days=10),
         ),
-        "county": make_incident(
-            world,
-            municipality=None,
-            reporting_organisation=None,
-            source=Source.POLICE,
-            source_id="lan-1",
-            occurred_from=now - dt.timedelta(days=1),
+        "county": PoliceEventFactory(
+            county_level=True, source_id="lan-1", occurred_from=now - dt.timedelta(days=1)
         ),
         "timra": make_incident(
             world,
@@ -291,8 +293,8 @@ def test_categories(world, client_for):
 
 
 def test_import_profiles_for_analysts_and_managers(world, client_for):
-    ImportProfile.objects.create(municipality=world.sundsvall, name="Mitthem", mapping={"a": "b"})
-    ImportProfile.objects.create(municipality=world.timra, name="Timrå", mapping={})
+    ImportProfileFactory(municipality=world.sundsvall, name="Mitthem", mapping={"a": "b"})
+    ImportProfileFactory(municipality=world.timra, name="Timrå", mapping={})
     assert [
         p["name"] for p in client_for("analyst").get(f"{API}/import-profiles/").json()["results"]
     ] == ["Mitthem"]

@@ -12,13 +12,15 @@ from django.utils import timezone
 
 from brygga.audit.context import acting_as
 from brygga.audit.models import AuditEvent
-from brygga.incidents import forms_tabular, services
+from brygga.incidents import services
 from brygga.incidents.forms import IncidentForm
+from brygga.incidents.forms import tabular as forms_tabular
 from brygga.incidents.models import Category, NilReport
 
-from .test_report import BASE, category, form_data, make_incident
+from .factories import category, form_data, make_incident
 
 pytestmark = pytest.mark.django_db
+BASE = "/kommuner/2281/handelser"
 PAGES = f"{BASE}/kategorier/"
 API = "/api/v1"
 

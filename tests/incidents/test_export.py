@@ -13,9 +13,10 @@ from django.utils import translation
 from brygga.audit.models import AuditEvent
 from brygga.incidents.exports import escape_cell
 
-from .test_report import BASE, CENTRE, category, make_incident
+from .factories import CENTRE, category, make_incident
 
 pytestmark = pytest.mark.django_db
+BASE = "/kommuner/2281/handelser"
 
 
 def _body(response) -> bytes:

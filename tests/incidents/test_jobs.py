@@ -1,7 +1,7 @@
-"""Import jobs that cannot get stuck (`brygga.incidents.jobs`): a job left running or waiting by
-a worker that died is marked as failed (by the worker at start, by `brygga import-jobs
---recover`, and when its page is opened), and imports made with `brygga import-police` get a
-job like uploads do."""
+"""Import jobs that cannot get stuck (`brygga.incidents.imports.jobs`): a job left running or
+waiting by a worker that died is marked as failed (by the worker at start, by `brygga
+import-jobs --recover`, and when its page is opened), and imports made with `brygga
+import-police` get a job like uploads do."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from brygga.audit.models import AuditEvent
-from brygga.incidents import jobs, police, tabular
+from brygga.incidents.imports import jobs, tabular
+from brygga.incidents.imports.storage import upload_storage
 from brygga.incidents.models import ImportJob, Incident
-from brygga.incidents.storage import upload_storage
+
+from .factories import ImportJobFactory
 
 SAMPLE = Path(__file__).parent / "fixtures" / "police_sample.jsonl"
 STOPPED_WORKER = (
@@ -53,19 +55,15 @@ def place_of(r: dict) -> str:
 
 def make_job(world, *, kind="police", state="running", minutes_ago=0, **fields) -> ImportJob:
     options = {"language": "en", **fields.pop("options", {})}
-    job = ImportJob.objects.create(
+    return ImportJobFactory(
         municipality=fields.pop("municipality", world.sundsvall),
         kind=kind,
         state=state,
         file_name=fields.pop("file_name", "handelser.jsonl"),
         options=options,
+        updated_ago=timedelta(minutes=minutes_ago),
         **fields,
     )
-    ImportJob.objects.filter(pk=job.pk).update(
-        updated_at=timezone.now() - timedelta(minutes=minutes_ago)
-    )
-    job.refresh_from_db()
-    return job
 
 
 def police_url(name: str, world, job) -> str:
@@ -141,7 +139,7 @@ def test_the_limit_is_a_setting(world):
 def test_waiting_job_whose_task_is_lost_is_failed(world):
     from django_tasks_db.models import DBTaskResult
 
-    from brygga.incidents.tasks_police import run_police_import
+    from brygga.incidents.imports.tasks import run_police_import
 
     lost = make_job(world, state="pending", minutes_ago=40, stored_file="imports/police/x.jsonl")
     queued = make_job(world, state="pending", minutes_ago=40)
@@ -204,7 +202,7 @@ def test_progress_updates_refresh_updated_at(world):
     """A long import is not taken for a stuck one: every progress step moves ``updated_at``."""
     for kind, step in (
         ("tabular", lambda job: tabular.job_progress(job.pk)("validate", 10, 0.5)),
-        ("police", lambda job: police._job_update(job, processed_rows=2000, progress=10)),
+        ("police", lambda job: jobs.progress(job, processed_rows=2000, progress=10)),
     ):
         job = make_job(world, kind=kind, state="running", minutes_ago=31)
         step(job)

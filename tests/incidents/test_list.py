@@ -10,11 +10,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from brygga.audit.models import AuditEvent
-from brygga.incidents.models import Incident, NilReport, Source, Status
+from brygga.incidents.models import Incident, NilReport, Status
 
-from .test_report import BASE, CENTRE, category, make_incident
+from .factories import CENTRE, PoliceEventFactory, category, make_incident
 
 pytestmark = pytest.mark.django_db
+BASE = "/kommuner/2281/handelser"
 NACKSTA = (62.398, 17.255)
 
 
@@ -33,13 +34,8 @@ def test_filters_narrow_the_list(world, client_for):
         area=world.areas["nacksta"],
         occurred_from=now - dt.timedelta(days=40),
     )
-    police = make_incident(
-        world,
-        category=category("hot-vald-ran"),
-        source=Source.POLICE,
-        source_id="p-1",
-        reporting_organisation=None,
-        status=Status.REVIEWED,
+    police = PoliceEventFactory(
+        category=category("hot-vald-ran"), source_id="p-1", status=Status.REVIEWED
     )
     c = client_for("coordinator")
     assert _ids(c.get(f"{BASE}/")) == {window.pk, graffiti.pk, police.pk}
@@ -71,13 +67,8 @@ def test_list_pages_by_fifty_and_counts(world, client_for):
 
 
 def test_county_level_police_events_are_included_and_labelled(world, client_for):
-    county_event = make_incident(
-        world,
-        municipality=None,
-        reporting_organisation=None,
-        source=Source.POLICE,
-        source_id="lan-1",
-        category=category("trafik"),
+    county_event = PoliceEventFactory(
+        county_level=True, source_id="lan-1", category=category("trafik")
     )
     timra = make_incident(world, municipality=world.timra, reporting_organisation=None)
     r = client_for("viewer").get(f"{BASE}/")
@@ -254,13 +245,8 @@ def test_incident_of_another_municipality_is_not_found(world, client_for):
 
 
 def test_county_level_event_is_not_edited_from_a_municipality(world, client_for):
-    event = make_incident(
-        world,
-        municipality=None,
-        reporting_organisation=None,
-        source=Source.POLICE,
-        source_id="lan-2",
-        source_url="javascript:alert(1)",
+    event = PoliceEventFactory(
+        county_level=True, source_id="lan-2", source_url="javascript:alert(1)"
     )
     admin = client_for("system_admin")
     r = admin.get(f"{BASE}/{event.pk}/")
@@ -273,7 +259,7 @@ def test_county_level_event_is_not_edited_from_a_municipality(world, client_for)
 def test_a_huge_selection_says_more_than_and_still_pages(world, client_for, monkeypatch):
     """The list counts at most LIST_COUNT_CAP rows, so a page costs the same with a million
     incidents; beyond the cap it says "more than" and the pages up to the cap still work."""
-    from brygga.incidents import views
+    from brygga.incidents.views import lists as views
 
     for i in range(7):
         make_incident(world, occurred_from=timezone.now() - dt.timedelta(hours=i))
@@ -300,19 +286,14 @@ def test_a_huge_selection_says_more_than_and_still_pages(world, client_for, monk
 def test_map_counts_points_of_the_whole_selection_and_leaves_out_summaries(
     world, client_for, monkeypatch
 ):
-    from brygga.incidents import views
+    from brygga.incidents.views import lists as views
 
     make_incident(world, lat=CENTRE[0], lon=CENTRE[1], area=world.areas["centrum"])
     make_incident(world, lat=NACKSTA[0], lon=NACKSTA[1], area=world.areas["nacksta"], count=4)
     make_incident(world, lat=NACKSTA[0], lon=NACKSTA[1])  # a point outside every area
     make_incident(world, area=world.areas["nacksta"])  # area only
-    make_incident(  # a police summary: on the list, not counted per area
-        world,
-        source=Source.POLICE,
-        source_id="sum-1",
-        reporting_organisation=None,
-        status=Status.REVIEWED,
-        is_summary=True,
+    PoliceEventFactory(  # a police summary: on the list, not counted per area
+        source_id="sum-1", status=Status.REVIEWED, is_summary=True
     )
     monkeypatch.setattr(views, "MAP_MAX_POINTS", 2)
     r = client_for("coordinator").get(f"{BASE}/karta/")
@@ -334,18 +315,9 @@ def test_municipality_scope_is_the_municipality_and_its_county_level_events(worl
 
     other_county = County.objects.exclude(pk=world.sundsvall.county_id).first()
     own = make_incident(world)
-    county_level = make_incident(
-        world, municipality=None, reporting_organisation=None, source=Source.POLICE, source_id="c1"
-    )
+    county_level = PoliceEventFactory(county_level=True, source_id="c1")
     timra = make_incident(world, municipality=world.timra, reporting_organisation=None)
-    elsewhere = make_incident(
-        world,
-        municipality=None,
-        county_id=other_county.pk,
-        reporting_organisation=None,
-        source=Source.POLICE,
-        source_id="c2",
-    )
+    elsewhere = PoliceEventFactory(county_level=True, county_id=other_county.pk, source_id="c2")
     s = world.sundsvall
     got = set(Incident.objects.in_scope_of([s.pk], [s.county_id]).values_list("pk", flat=True))
     plain = set(

@@ -11,7 +11,8 @@ import pytest
 from brygga.audit.models import AuditEvent
 from brygga.incidents.models import Incident, Open311Key
 
-from .test_open311_formats import make_key, post, tip
+from .factories import IncidentFactory, category, make_key, tip
+from .georeport import post
 
 KEYS = "/kommuner/2281/handelser/open311/nycklar/"
 
@@ -119,7 +120,7 @@ def tip_with_contact(world, client):
         "json",
         tip(secret, email="ylva@example.invalid", first_name="Ylva", phone="070-1234567"),
     )
-    return Incident.objects.get(pk=r.json()[0]["service_request_id"])
+    return Incident.objects.get(open311_request__token=r.json()[0]["service_request_id"])
 
 
 def _contact_url(incident) -> str:
@@ -153,7 +154,7 @@ def test_others_cannot_read_the_contact(actor, world, tip_with_contact, client_f
 def test_contact_page_without_contact_logs_nothing(world, client, client_for):
     _key, secret = make_key(world)
     r = post(client, "json", tip(secret))
-    incident = Incident.objects.get(pk=r.json()[0]["service_request_id"])
+    incident = Incident.objects.get(open311_request__token=r.json()[0]["service_request_id"])
     assert client_for("coordinator").get(_contact_url(incident)).status_code == 200
     assert not AuditEvent.objects.filter(kind="access").exists()
 
@@ -161,12 +162,7 @@ def test_contact_page_without_contact_logs_nothing(world, client, client_for):
 def test_contact_page_only_for_public_tips(world, client_for):
     from django.utils import timezone
 
-    from brygga.incidents.models import Category
-
-    manual = Incident.objects.create(
-        municipality=world.sundsvall,
-        county=world.sundsvall.county,
-        category=Category.objects.get(code="klotter", municipality=None),
-        occurred_from=timezone.now(),
+    manual = IncidentFactory(
+        municipality=world.sundsvall, category=category("klotter"), occurred_from=timezone.now()
     )
     assert client_for("coordinator").get(_contact_url(manual)).status_code == 404

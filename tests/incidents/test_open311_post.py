@@ -23,18 +23,8 @@ from brygga.incidents.models import (
 )
 from brygga.incidents.open311 import services as open311
 
-from .test_open311_formats import (
-    BASE,
-    FORMATS,
-    IN_CENTRE,
-    as_records,
-    error_descriptions,
-    field_key,
-    make_key,
-    post,
-    tip,
-    validate,
-)
+from .factories import IN_CENTRE, field_key, make_key, tip
+from .georeport import BASE, FORMATS, as_records, error_descriptions, post, validate
 
 
 @pytest.fixture
@@ -64,7 +54,7 @@ def test_tip_becomes_a_new_untrusted_incident(as_json, world, key, client):
     assert r.status_code == 201
     (created,) = validate(r, "json", "created")
     assert created["account_id"] is None and created["service_notice"]
-    incident = Incident.objects.get(pk=created["service_request_id"])
+    incident = Incident.objects.get(open311_request__token=created["service_request_id"])
     assert incident.source == Source.OPEN311 and incident.status == Status.NEW
     assert incident.municipality == world.sundsvall
     assert incident.category.code == "klotter"
@@ -72,7 +62,11 @@ def test_tip_becomes_a_new_untrusted_incident(as_json, world, key, client):
     assert incident.sweref_e and incident.sweref_n
     assert incident.reporting_organisation == world.orgs["field"]
     assert incident.reported_by is None
-    assert incident.visibility == Visibility.SHARED and not incident.has_personal_data
+    # public free text is personal data by default: need-to-know, every read logged
+    assert incident.visibility == Visibility.SHARED and incident.has_personal_data
+    # the public id is a random token, not the sequential incident id
+    assert created["service_request_id"] != str(incident.pk)
+    assert len(created["service_request_id"]) >= 22
     assert incident.description == "Nytt klotter på skolans vägg"
     assert "ylva" not in incident.description
     create = AuditEvent.objects.get(
@@ -85,21 +79,24 @@ def test_tip_becomes_a_new_untrusted_incident(as_json, world, key, client):
     }
 
 
-def test_new_tips_are_hidden_from_viewers_until_reviewed(world, key, client):
+def test_tips_are_personal_data_seen_only_with_need_to_know(world, key, client):
     _k, secret = key
     r = post(client, "json", tip(secret))
-    incident = Incident.objects.get(pk=r.json()[0]["service_request_id"])
+    incident = Incident.objects.get(open311_request__token=r.json()[0]["service_request_id"])
 
     def sees(actor):
         user = world.users[actor]
         user._brygga_resolver = None
         return Incident.objects.visible_to(user).filter(pk=incident.pk).exists()
 
-    assert not sees("viewer") and not sees("case_worker")
-    assert sees("coordinator") and sees("analyst") and sees("reporter")  # reporter: same org
+    assert not sees("viewer") and not sees("case_worker") and not sees("analyst")
+    assert sees("coordinator") and sees("reporter")  # reporter: the key's organisation
     incident.status = Status.REVIEWED
     incident.save()
-    assert sees("viewer")
+    assert not sees("viewer")  # reviewed, still personal data
+    incident.has_personal_data = False  # a coordinator judged the text free of it
+    incident.save()
+    assert sees("viewer") and sees("analyst")
 
 
 def test_contact_details_are_kept_apart_and_out_of_the_audit_trail(world, key, client):
@@ -116,7 +113,7 @@ def test_contact_details_are_kept_apart_and_out_of_the_audit_trail(world, key, c
         ),
         as_json=True,
     )
-    incident = Incident.objects.get(pk=r.json()[0]["service_request_id"])
+    incident = Incident.objects.get(open311_request__token=r.json()[0]["service_request_id"])
     contact = Open311Contact.objects.get(incident=incident)
     assert (contact.email, contact.first_name, contact.last_name, contact.phone) == (
         "ylva@example.invalid",
@@ -167,7 +164,7 @@ def test_key_of_an_organisation_in_another_municipality_is_not_attributed(world,
     k.reporting_organisation = world.orgs["timra"]  # e.g. changed behind Brygga's back
     k.save()
     r = post(client, "json", tip(secret))
-    incident = Incident.objects.get(pk=r.json()[0]["service_request_id"])
+    incident = Incident.objects.get(open311_request__token=r.json()[0]["service_request_id"])
     assert incident.reporting_organisation is None
 
 
@@ -283,7 +280,7 @@ def test_json_numbers_are_accepted_for_coordinates(world, key, client):
 def test_control_characters_are_removed(world, key, client):
     _k, secret = key
     r = post(client, "json", tip(secret, description="a\x00b\x07c\nd"), as_json=True)
-    incident = Incident.objects.get(pk=r.json()[0]["service_request_id"])
+    incident = Incident.objects.get(open311_request__token=r.json()[0]["service_request_id"])
     assert incident.description == "abc\nd"
 
 

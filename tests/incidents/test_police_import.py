@@ -24,9 +24,8 @@ from django.utils import translation
 
 from brygga.audit.models import AuditEvent
 from brygga.core.models import County, Municipality
-from brygga.incidents import police
-from brygga.incidents.models import Category, Incident, PoliceTypeMapping, Source
-from brygga.incidents.police import (
+from brygga.incidents.imports import police
+from brygga.incidents.imports.police import (
     POLICE_TZ,
     PoliceImportError,
     event_time,
@@ -34,6 +33,9 @@ from brygga.incidents.police import (
     parse_police_datetime,
     read_police_file,
 )
+from brygga.incidents.models import Category, Incident, PoliceTypeMapping, Source
+
+from .factories import ImportJobFactory
 
 SAMPLE = Path(__file__).parent / "fixtures" / "police_sample.jsonl"
 
@@ -458,7 +460,7 @@ def test_many_bad_records_are_counted_and_capped(db, tmp_path):
 def test_failed_import_marks_the_job(db, tmp_path, world):
     from brygga.incidents.models import ImportJob
 
-    job = ImportJob.objects.create(
+    job = ImportJobFactory(
         municipality=world.sundsvall, kind=ImportJob.Kind.POLICE, file_name="bad.jsonl"
     )
     records = sample()[:3]

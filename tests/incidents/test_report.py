@@ -11,51 +11,12 @@ from django.utils import timezone
 
 from brygga.audit.context import acting_as
 from brygga.core.geo import wgs84_to_sweref
-from brygga.incidents.models import Category, Incident, Source
+from brygga.incidents.models import Incident, Source
+
+from .factories import CENTRE, TIMRA_POINT, CategoryFactory, form_data, make_incident
 
 pytestmark = pytest.mark.django_db
 BASE = "/kommuner/2281/handelser"
-CENTRE = (62.39, 17.305)  # inside the Centrum test area in Sundsvall
-TIMRA_POINT = (62.487, 17.325)  # inside Timrå
-
-
-def category(code: str = "skadegorelse-fonster") -> Category:
-    return Category.objects.get(code=code, municipality__isnull=True)
-
-
-def make_incident(world, **kw) -> Incident:
-    """An incident straight in the database (as setup, not through the form)."""
-    defaults = {
-        "municipality": world.sundsvall,
-        "county_id": world.sundsvall.county_id,
-        "category": category(),
-        "occurred_from": timezone.now() - dt.timedelta(hours=2),
-        "reporting_organisation": world.orgs["field"],
-    }
-    defaults.update(kw)
-    if defaults.get("lat") is not None and "sweref_e" not in kw:
-        e, n = wgs84_to_sweref(defaults["lon"], defaults["lat"])
-        defaults["sweref_e"], defaults["sweref_n"] = e, n
-    with acting_as(label="test setup"):
-        return Incident.objects.create(**defaults)
-
-
-def form_data(**kw) -> dict:
-    when = timezone.localtime() - dt.timedelta(hours=1)
-    data = {
-        "category": str(category().pk),
-        "occurred_from": when.strftime("%Y-%m-%dT%H:%M"),
-        "lat": str(CENTRE[0]),
-        "lon": str(CENTRE[1]),
-        "description": "Krossad ruta vid busshållplatsen.",
-        "count": "1",
-        "visibility": "shared",
-    }
-    data.update({k: v for k, v in kw.items() if v is not None})
-    for k, v in kw.items():
-        if v is None:
-            data.pop(k, None)
-    return data
 
 
 def test_form_is_ready_for_a_quick_report(world, client_for):
@@ -174,8 +135,7 @@ def test_bad_input_gets_a_message_on_the_right_field(data, field, world, client_
 
 
 def test_category_of_another_municipality_is_refused(world, client_for):
-    with acting_as(label="test setup"):
-        own = Category.objects.create(municipality=world.timra, code="timra-egen", name="Egen")
+    own = CategoryFactory(municipality=world.timra, code="timra-egen", name="Egen")
     r = client_for("reporter").post(f"{BASE}/rapportera/", form_data(category=own.pk))
     assert _errors(r, "category")
 

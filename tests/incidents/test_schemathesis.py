@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, Phase, given, settings
 
-from .test_report import CENTRE, category, make_incident
+from .factories import CENTRE, ImportProfileFactory, category, make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +31,9 @@ METHOD_ORDER = {"GET": 0, "POST": 1, "PATCH": 2, "PUT": 3, "DELETE": 4}
 
 @pytest.fixture
 def fuzz_target(world, client_for):
-    from brygga.incidents.models import ImportProfile
-
     make_incident(world, lat=CENTRE[0], lon=CENTRE[1], area=world.areas["centrum"])
     secret = make_incident(world, area=world.areas["nacksta"], has_personal_data=True)
-    profile = ImportProfile.objects.create(
-        municipality=world.sundsvall, name="Profil", mapping={"a": "b"}
-    )
+    profile = ImportProfileFactory(municipality=world.sundsvall, name="Profil", mapping={"a": "b"})
     # Every other example of these operations uses a real id, and the incident writes start
     # from a valid body that the generated fields then override, so the fuzzing reaches past
     # "not found" and "this field is required" into the services.

@@ -1,5 +1,5 @@
-"""The CSV/XLSX import engine (brygga/incidents/tabular.py): detection, Swedish formats, every
-kind of bad input from the issue, atomicity, idempotent re-import, valid-only mode.
+"""The CSV/XLSX import engine (brygga/incidents/imports/tabular/): detection, Swedish formats,
+every kind of bad input from the issue, atomicity, idempotent re-import, valid-only mode.
 
 Messages are English msgids here; the tests assert rows, columns, file names and counts."""
 
@@ -19,41 +19,22 @@ from hypothesis import strategies as st
 from brygga.audit.models import AuditEvent
 from brygga.core.access import SystemActor
 from brygga.core.geo import boundary_sweref, sweref_to_wgs84, wgs84_to_sweref
-from brygga.incidents import tabular
+from brygga.incidents.imports import tabular
+from brygga.incidents.imports.tabular import validate as tabular_validate
 from brygga.incidents.models import ImportJob, Incident, Source
 
+from .factories import HEADER, P1, P2, csv_bytes, row, xlsx
+
+pytestmark = pytest.mark.usefixtures("default_categories")
 STHLM = ZoneInfo("Europe/Stockholm")
 SYSTEM = SystemActor("test import")  # work no person starts (the services refuse None)
-HEADER = ["Id", "Tidpunkt", "Kategori", "Lat", "Lon", "Beskrivning"]
-# Points inside Sundsvall (the first two inside the test area "Centrum").
-P1 = ("62,3908", "17,3069")
-P2 = ("62.391", "17.305")
-P3 = ("62.45", "17.10")
+P3 = ("62.45", "17.10")  # inside Sundsvall, outside the test area "Centrum" (unlike P1, P2)
 
 
 @pytest.fixture(autouse=True)
 def english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(autouse=True)
-def default_categories(db):
-    """The national categories (a data migration; gone after a transactional test's flush)."""
-    from brygga.incidents.models import Category, PoliceTypeMapping
-    from brygga.incidents.reference import load_default_categories
-
-    if not Category.objects.filter(municipality=None).exists():
-        load_default_categories(Category, PoliceTypeMapping)
-
-
-def csv_bytes(rows, *, delimiter=";", encoding="utf-8", header=HEADER, newline="\n") -> bytes:
-    lines = ([delimiter.join(header)] if header else []) + [delimiter.join(r) for r in rows]
-    return (newline.join(lines) + newline).encode(encoding)
-
-
-def row(sid="A1", when="2024-03-05 21:30", cat="Klotter", point=P1, text=""):
-    return [sid, when, cat, point[0], point[1], text]
 
 
 def mapping(**columns) -> tabular.Mapping:
@@ -486,22 +467,6 @@ def test_every_error_of_a_row_is_reported(world):
 
 
 # --- XLSX -------------------------------------------------------------------------------------
-def xlsx(sheets: dict[str, list[list]], merge: str | None = None) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-        if merge:
-            ws.merge_cells(merge)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 XHEAD = ["Id", "Tidpunkt", "Kategori", "Lat", "Lon", "Beskrivning"]
 
 
@@ -673,7 +638,7 @@ def test_reporting_organisation_must_be_allowed(world):
 
 
 def test_errors_are_capped_but_counted(world, monkeypatch):
-    monkeypatch.setattr(tabular, "MAX_STORED_ERRORS", 5)
+    monkeypatch.setattr(tabular_validate, "MAX_STORED_ERRORS", 5)
     rows = [row(f"A{i}", cat="Okänt") for i in range(30)]
     result, job = run(world, csv_bytes(rows), batch_size=4)
     assert job.error_count == 30 and len(job.errors) == 5
@@ -681,7 +646,7 @@ def test_errors_are_capped_but_counted(world, monkeypatch):
 
 
 def test_progress_is_reported(world, monkeypatch):
-    monkeypatch.setattr(tabular._time, "monotonic", iter(range(0, 10_000, 10)).__next__)
+    monkeypatch.setattr(tabular_validate.time, "monotonic", iter(range(0, 10_000, 10)).__next__)
     calls = []
     rows = [row(f"A{i}") for i in range(50)]
     result, _ = run(world, csv_bytes(rows), batch_size=10, progress=lambda *a: calls.append(a))

@@ -3,40 +3,26 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import translation
 
 from brygga.audit.models import AuditEvent
-from brygga.incidents import tabular
+from brygga.incidents.imports.storage import upload_storage
 from brygga.incidents.models import ImportJob, ImportProfile, Incident
-from brygga.incidents.storage import upload_storage
 
-from .test_tabular import HEADER, P2, csv_bytes, row, xlsx
+from .factories import HEADER, P2, ImportJobFactory, ImportProfileFactory, csv_bytes, row, xlsx
+from .importing import BASE, command, start, upload
 
-BASE = "/kommuner/2281/handelser/importer/"
+pytestmark = pytest.mark.usefixtures("default_categories")
 
 
 @pytest.fixture(autouse=True)
 def english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(autouse=True)
-def default_categories(db):
-    """The national categories (a data migration; gone after a transactional test's flush)."""
-    from brygga.incidents.models import Category, PoliceTypeMapping
-    from brygga.incidents.reference import load_default_categories
-
-    if not Category.objects.filter(municipality=None).exists():
-        load_default_categories(Category, PoliceTypeMapping)
 
 
 @pytest.fixture
@@ -50,28 +36,6 @@ def en(client_for):
         return c
 
     return make
-
-
-def upload(client, data: bytes, name="export.csv", **extra):
-    return client.post(f"{BASE}ny/", {"file": SimpleUploadedFile(name, data), **extra})
-
-
-def start(client, job, **fields):
-    data = {
-        "category_column": fields.pop("category_column", "Kategori"),
-        "has_header": "on",
-        "col_source_id": "Id",
-        "col_occurred_at": "Tidpunkt",
-        "col_category": "Kategori",
-        "col_lat": "Lat",
-        "col_lon": "Lon",
-        "col_description": "Beskrivning",
-        "action": "start",
-    }
-    data.update(fields)
-    return client.post(
-        f"{BASE}{job.pk}/kolumner/", {k: v for k, v in data.items() if v is not None}
-    )
 
 
 def test_upload_mapping_and_result(world, en):
@@ -245,7 +209,7 @@ def test_save_and_reuse_a_profile(world, en):
 
 def test_profile_with_a_missing_column_is_flagged(world, en):
     c = en("analyst")
-    profile = ImportProfile.objects.create(
+    profile = ImportProfileFactory(
         municipality=world.sundsvall,
         name="Gammal",
         mapping={"columns": {"occurred_at": "Datum och tid", "category": "Kategori"}},
@@ -293,7 +257,7 @@ def test_progress_partial(world, en):
 
 
 def test_task_without_the_stored_file_fails_cleanly(world, en):
-    from brygga.incidents.tasks import run_tabular_import
+    from brygga.incidents.imports.tasks import run_tabular_import
 
     c = en("analyst")
     upload(c, csv_bytes([row()]))
@@ -309,36 +273,11 @@ def test_task_without_the_stored_file_fails_cleanly(world, en):
 
 
 def test_other_municipalities_jobs_are_not_found(world, en):
-    job = ImportJob.objects.create(municipality=world.timra, kind="tabular", file_name="t.csv")
+    job = ImportJobFactory(municipality=world.timra, kind="tabular", file_name="t.csv")
     assert en("system_admin").get(f"{BASE}{job.pk}/").status_code == 404
 
 
-# --- the command ------------------------------------------------------------------------------
-@pytest.fixture
-def profile(world):
-    return ImportProfile.objects.create(
-        municipality=world.sundsvall,
-        name="Fältrapporter",
-        mapping=tabular.Mapping(
-            columns={
-                "source_id": "Id",
-                "occurred_at": "Tidpunkt",
-                "category": "Kategori",
-                "lat": "Lat",
-                "lon": "Lon",
-            }
-        ).to_json(),
-    )
-
-
-def command(path, *args):
-    out, err = io.StringIO(), io.StringIO()
-    call_command(
-        "import-incidents", str(path), "--municipality", "2281", *args, stdout=out, stderr=err
-    )
-    return out.getvalue(), err.getvalue()
-
-
+# --- the command (the fixture ``profile`` is in conftest.py) ----------------------------------
 def test_command_imports_and_reimports(world, profile, tmp_path):
     path = tmp_path / "falt.csv"
     path.write_bytes(csv_bytes([row(), row("A2", point=P2)]))

@@ -1,6 +1,6 @@
-"""Uploaded import files (`brygga.incidents.storage`, issue #8): readable by the service user
-only (files 0600, directories 0700, whatever the umask), removed as soon as they are of no use,
-and at the latest after `BRYGGA_UPLOAD_RETENTION_HOURS` (purged on upload, at worker start and
+"""Uploaded import files (`brygga.incidents.imports.storage`, issue #8): readable by the service
+user only (files 0600, directories 0700, whatever the umask), removed as soon as they are of no
+use, and at the latest after `BRYGGA_UPLOAD_RETENTION_HOURS` (purged on upload, at worker start and
 by `brygga import-jobs --purge-files`). Temporary files that hold rows are 0600 too."""
 
 from __future__ import annotations
@@ -23,20 +23,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from brygga.incidents import exports, storage, tabular
+from brygga.incidents import exports
+from brygga.incidents.imports import storage, tabular
+from brygga.incidents.imports.storage import upload_storage
+from brygga.incidents.imports.tabular import importer as tabular_importer
 from brygga.incidents.models import ImportJob, Incident
-from brygga.incidents.storage import upload_storage
 
-from .test_tabular import csv_bytes, row
-from .test_tabular_views import (  # noqa: F401 (fixtures)
-    BASE,
-    command,
-    default_categories,
-    profile,
-    start,
-    upload,
-)
+from .factories import ImportJobFactory, csv_bytes, row
+from .importing import BASE, command, start, upload
 
+pytestmark = pytest.mark.usefixtures("default_categories")
 SAMPLE = Path(__file__).parent / "fixtures" / "police_sample.jsonl"
 FS = "django.core.files.storage.FileSystemStorage"
 
@@ -83,19 +79,15 @@ def stored(name: str, content: bytes = b"Id;Tidpunkt\nA1;2024-03-05 21:30\n") ->
 
 
 def make_job(world, *, hours_ago: float, stored_file: str = "", **fields) -> ImportJob:
-    job = ImportJob.objects.create(
+    return ImportJobFactory(
         municipality=world.sundsvall,
         kind=fields.pop("kind", ImportJob.Kind.TABULAR),
         state=fields.pop("state", ImportJob.State.FAILED),
         file_name=fields.pop("file_name", "handelser.csv"),
         stored_file=stored_file,
+        updated_ago=timedelta(hours=hours_ago),
         **fields,
     )
-    ImportJob.objects.filter(pk=job.pk).update(
-        updated_at=timezone.now() - timedelta(hours=hours_ago)
-    )
-    job.refresh_from_db()
-    return job
 
 
 def age(path: Path, hours: float) -> None:
@@ -117,7 +109,7 @@ def test_uploads_are_0600_in_0700_directories_even_with_umask_022(
         assert mode(d) == 0o700, d
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
     police = SimpleUploadedFile("h.jsonl", SAMPLE.read_bytes())
-    with mock.patch("brygga.incidents.views_police.run_police_import"):
+    with mock.patch("brygga.incidents.views.police.run_police_import"):
         response = en("coordinator").post(
             reverse("incidents:police_upload", kwargs={"code": "2281"}), {"file": police}
         )
@@ -168,7 +160,7 @@ def test_temporary_files_holding_rows_are_0600(world, en, umask_022, monkeypatch
         seen.append(("xlsx", f))
         return f
 
-    monkeypatch.setattr(tabular.tempfile, "TemporaryFile", temporary)
+    monkeypatch.setattr(tabular_importer.tempfile, "TemporaryFile", temporary)
     c = en("analyst")
     upload(c, csv_bytes([row()]))
     start(c, ImportJob.objects.get())
@@ -181,7 +173,7 @@ def test_temporary_files_holding_rows_are_0600(world, en, umask_022, monkeypatch
     assert ("spool", 0o600) in seen
 
 
-def test_the_errors_csv_of_the_command_is_0600(world, profile, tmp_path, umask_022):  # noqa: F811
+def test_the_errors_csv_of_the_command_is_0600(world, profile, tmp_path, umask_022):
     """`brygga import-incidents --errors-csv` quotes cell values, which may be personal data."""
     path = tmp_path / "falt.csv"
     path.write_bytes(csv_bytes([row(), row("A2", when="2024-02-30")]))
@@ -338,12 +330,12 @@ def test_a_tabular_job_failing_on_an_error_removes_its_file(world, en):
 def test_a_police_job_that_fails_removes_its_file(world, client_for):
     c = client_for("coordinator")
     bad = SimpleUploadedFile("trasig.jsonl", b'{"id": 1}\nnot json\n')
-    with mock.patch("brygga.incidents.views_police.run_police_import"):
+    with mock.patch("brygga.incidents.views.police.run_police_import"):
         c.post(reverse("incidents:police_upload", kwargs={"code": "2281"}), {"file": bad})
     job = ImportJob.objects.get(kind="police")
     name = job.stored_file
     assert upload_storage().exists(name)
-    from brygga.incidents.tasks_police import run_police_import
+    from brygga.incidents.imports.tasks import run_police_import
 
     assert run_police_import.call(job.pk)["state"] == "failed"
     job.refresh_from_db()
@@ -351,7 +343,7 @@ def test_a_police_job_that_fails_removes_its_file(world, client_for):
 
 
 def test_a_police_job_whose_file_was_purged_fails_with_a_clear_message(world, disk):
-    from brygga.incidents.tasks_police import run_police_import
+    from brygga.incidents.imports.tasks import run_police_import
 
     job = make_job(
         world,

@@ -11,6 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from brygga.audit.keys import development_keys as development_audit_keys
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent  # brygga/
 BASE_DIR = PACKAGE_DIR.parent
@@ -62,8 +65,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "brygga.core.security.NoStoreMiddleware",  # no-store on personal data; after auth
     "django_otp.middleware.OTPMiddleware",
+    "brygga.core.middleware.SessionLifetimeMiddleware",  # idle and absolute expiry
     "brygga.core.middleware.TwoFactorEnforcementMiddleware",
+    "brygga.core.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -113,9 +119,17 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ----------------------------------------------------------------------------------
+# Shared by every worker process and machine (API throttling counts live here). The default is
+# a table in the database above, created by core's migration 0003; CACHE_URL may name another
+# shared cache, e.g. redis://127.0.0.1:6379/1. Never a per-process memory cache in production.
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="dbcache://brygga_cache?max_entries=20000"),
+}
+
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "brygga.core.security.LockoutBackend",  # django-axes' lock check, first
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -135,9 +149,19 @@ LOGIN_URL = "account:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "account:login"
 
-# Idle session expiry: the session is renewed on every request and ends after this idle time.
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Session expiry (brygga.core.middleware.SessionLifetimeMiddleware): a session ends after
+# SESSION_IDLE_SECONDS without activity, and SESSION_ABSOLUTE_SECONDS after sign-in whatever the
+# activity; a page polling by itself (htmx) is not activity. The middleware ends the session (and
+# the sign-in page says why); the session store only drops rows that are older than any session
+# can be, and only activity saves a session.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+if SESSION_IDLE_SECONDS <= 0 or SESSION_ABSOLUTE_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_SECONDS and SESSION_ABSOLUTE_SECONDS must be positive numbers of seconds."
+    )
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -151,10 +175,25 @@ AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+# The client address, read through the trusted proxies (one function for the whole site).
+AXES_CLIENT_IP_CALLABLE = "brygga.core.security.client_ip"
 
-# Roles for which a TOTP second factor is required by default. Administrators can change this
-# per role in the UI (Administration → Säkerhet); this list seeds the defaults.
+# Reverse proxies in front of Brygga, each appending to X-Forwarded-For (nginx on the same
+# machine: 1). 0 ignores the header: the address is REMOTE_ADDR. See brygga/core/security.py.
+BRYGGA_TRUSTED_PROXIES = env.int("BRYGGA_TRUSTED_PROXIES", default=0)
+if BRYGGA_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("BRYGGA_TRUSTED_PROXIES must be 0 or the number of proxies.")
+
+# Roles for which a TOTP second factor is required by default: every role that can read personal
+# data, which today is every role (a member of an organisation, in any role, sees the incidents
+# with personal data that the organisation reported; analysts also see unreviewed public tips;
+# see brygga/incidents/access.py). Municipal administrators can switch it off per role in the UI
+# (Administration → Säkerhet), except for roles that reach SSPF data or administer
+# (case_worker, municipal_admin: brygga.core.access.otp_always_required) and for their own role.
 BRYGGA_OTP_REQUIRED_ROLES_DEFAULT = [
+    "viewer",
+    "reporter",
+    "analyst",
     "coordinator",
     "case_worker",
     "municipal_admin",
@@ -237,8 +276,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "brygga.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "brygga.api.throttling.UserThrottle",  # anonymous clients by client_ip
+        "brygga.api.throttling.AnonThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"user": "2000/hour", "anon": "200/hour"},
 }
@@ -285,14 +324,29 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Imports: largest accepted upload in MB (police events JSON; CSV/XLSX files).
 BRYGGA_POLICE_UPLOAD_MAX_MB = env.int("BRYGGA_POLICE_UPLOAD_MAX_MB", default=50)
+# The most events one police events file may hold (docs/ADMIN.md).
+BRYGGA_POLICE_MAX_RECORDS = env.int("BRYGGA_POLICE_MAX_RECORDS", default=1_000_000)
 BRYGGA_IMPORT_MAX_MB = env.int("BRYGGA_IMPORT_MAX_MB", default=200)
 # An import job "running" (or "pending" without its task) unchanged for this many minutes is
-# taken to be stuck (its worker died) and marked as failed; see brygga/incidents/jobs.py.
+# taken to be stuck (its worker died) and marked as failed; see
+# brygga/incidents/imports/jobs.py.
 BRYGGA_IMPORT_STALE_MINUTES = env.int("BRYGGA_IMPORT_STALE_MINUTES", default=30)
 # An uploaded import file whose job has not changed for this many hours is removed (a file
 # kept after a failed validation, or one whose columns were never chosen); see
-# brygga/incidents/storage.py.
+# brygga/incidents/imports/storage.py.
 BRYGGA_UPLOAD_RETENTION_HOURS = env.int("BRYGGA_UPLOAD_RETENTION_HOURS", default=24)
+
+# Audit trail: the HMAC keys of its hash chain, "id:base64key" pairs separated by commas; the
+# first signs new rows, the others verify the rows they signed (docs/ADMIN.md). Without the
+# variable a development key derived from SECRET_KEY is used; the production settings refuse to
+# start without it.
+BRYGGA_AUDIT_KEYS = env.str("BRYGGA_AUDIT_KEYS", default="") or development_audit_keys(SECRET_KEY)
+# Let Django's flush empty the audit table (the test runner does, between transactional tests);
+# never from the environment: see brygga/audit/protection.py.
+BRYGGA_AUDIT_ALLOW_FLUSH = False
+
+# True only in the production settings: `brygga demo` refuses to run there.
+BRYGGA_PRODUCTION = False
 
 # Demo and map defaults
 BRYGGA_DEMO_PASSWORD = env.str("BRYGGA_DEMO_PASSWORD", default="brygga-demo-2026")

@@ -14,22 +14,36 @@ if not os.environ.get("BRYGGA_VAR_DIR", "").strip():
         "BRYGGA_VAR_DIR must be set to the data directory (e.g. /srv/brygga/var) in production."
     )
 # systemd's EnvironmentFile= keeps a trailing "# comment" as part of the value.
-for _name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "BRYGGA_VAR_DIR"):
+for _name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "BRYGGA_VAR_DIR", "BRYGGA_AUDIT_KEYS"):
     if any(mark in os.environ.get(_name, "") for mark in (" #", "\t#")):
         raise ImproperlyConfigured(
             f"The value of {_name} contains a comment. Put comments in the environment file "
             "on lines of their own."
         )
 
+from brygga.audit.keys import GENERATE_HINT, parse_keys  # noqa: E402
+
 from .base import *  # noqa: E402, F403
 from .base import env  # noqa: E402
 
 DEBUG = False
+BRYGGA_PRODUCTION = True  # e.g. `brygga demo` (published passwords) refuses to run
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("brygga-development-key"):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 50 characters in production."
     )
+# The audit chain's keys live outside the database, so they must be given here; the development
+# key that the base settings derive from SECRET_KEY is not used.
+BRYGGA_AUDIT_KEYS = env.str("BRYGGA_AUDIT_KEYS", default="").strip()
+if not BRYGGA_AUDIT_KEYS or BRYGGA_AUDIT_KEYS.startswith("REPLACE-"):  # deploy/env.example's
+    raise ImproperlyConfigured(
+        "BRYGGA_AUDIT_KEYS must be set in production: the secret key(s) of the audit trail's "
+        "hash chain, as KEY-ID:BASE64-KEY (several separated by commas, the newest first). "
+        f"{GENERATE_HINT} Keep a copy outside the server: without it the audit trail cannot be "
+        "verified."
+    )
+parse_keys(BRYGGA_AUDIT_KEYS)  # a malformed value stops here with its reason
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -23,4 +23,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"user": "100000/hour", "anon": "100000/hour"},
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Fast and per process; the shared database cache of the base settings is tested on its own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The test runner empties every table, the audit table included, between transactional tests.
+BRYGGA_AUDIT_ALLOW_FLUSH = True

@@ -175,9 +175,10 @@ class ObjectDetailView(ObjectMixin, View):
 
 class ObjectFormView(ObjectMixin, View):
     """Shared by create and edit: GET shows the form, POST saves through the service and
-    redirects to ``success_url`` (a URL name taking ``code`` and ``pk``) with "Saved.", or
-    shows the form again with status 400 and the service's errors on their fields. Context:
-    ``municipality``, ``form`` and ``object`` (``None`` when creating)."""
+    redirects to ``success_url`` (a URL name taking ``code`` and ``pk``) with "Saved." (see
+    ``get_success_message``), or shows the form again with status 400 and the service's errors
+    on their fields. Context: ``municipality``, ``form`` and ``object`` (``None`` when
+    creating)."""
 
     ability = "manage"
     action = CHANGE
@@ -215,6 +216,10 @@ class ObjectFormView(ObjectMixin, View):
     def get_success_url(self, obj: Model) -> str:
         return reverse(self.success_url, kwargs={"code": self.municipality.code, "pk": obj.pk})
 
+    def get_success_message(self, obj: Model) -> str:
+        """The message shown after a save (override for e.g. "“…” was added.")."""
+        return _("Saved.")
+
     def handle(self, request) -> HttpResponse:
         self.object = self.get_instance()
         form = self.get_form()
@@ -224,7 +229,7 @@ class ObjectFormView(ObjectMixin, View):
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, _("Saved."))
+                messages.success(request, self.get_success_message(obj))
                 return redirect(self.get_success_url(obj))
         context = {"municipality": self.municipality, "form": form, "object": self.object}
         return render(

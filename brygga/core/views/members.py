@@ -9,36 +9,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brygga.core import selectors, services
-from brygga.core.access import VIEW, resolver_for
+from brygga.core.access import CHANGE, VIEW, resolver_for
 from brygga.core.forms import (
     MemberCreateForm,
     MembershipAddForm,
     SecurityPolicyForm,
     apply_errors,
 )
-from brygga.core.models import Membership, Role
+from brygga.core.models import Membership
 
 from .decorators import municipality_view
 from .generic import PAGE_SIZE, ObjectDeleteView, ObjectListView, ReadsOnAnyMethod, Service
 
 User = get_user_model()
-
-
-def _allowed_roles(user, municipality) -> list[str]:
-    roles = [r for r in Role.values if r != Role.MUNICIPAL_ADMIN]
-    if resolver_for(user).has_ability("administer", municipality):
-        roles.append(Role.MUNICIPAL_ADMIN)
-    return roles
 
 
 class MemberList(ReadsOnAnyMethod, ObjectListView):
@@ -70,11 +62,7 @@ membership_delete = MembershipDelete.as_view()
 @municipality_view("manage")
 @require_http_methods(["GET", "POST"])
 def member_create(request, municipality):
-    form = MemberCreateForm(
-        request.POST or None,
-        municipality=municipality,
-        allowed_roles=_allowed_roles(request.user, municipality),
-    )
+    form = MemberCreateForm(request.POST or None, municipality=municipality, actor=request.user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -113,16 +101,26 @@ def _member(request, municipality, pk: int):
 
 
 def _user_page(request, municipality, user, *, form, password_form, status: int):
+    resolver = resolver_for(request.user)
+    memberships = selectors.memberships_for(request.user, municipality).filter(user=user)
+    revocable = set(
+        selectors.memberships_for(request.user, municipality, CHANGE)
+        .filter(user=user)
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "core/user_detail.html",
         {
             "municipality": municipality,
             "member": user,
-            "memberships": selectors.memberships_for(request.user, municipality).filter(user=user),
+            "memberships": memberships,
+            "revocable": revocable,
+            "is_self": user.pk == request.user.pk,
+            "can_manage_account": resolver.can_manage_account(user),
             "form": form,
             "password_form": password_form,
-            "has_second_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "has_second_factor": selectors.has_second_factor(user),
         },
         status=status,
     )
@@ -133,9 +131,7 @@ def _user_page(request, municipality, user, *, form, password_form, status: int)
 def user_detail(request, municipality, pk: int):
     user = _member(request, municipality, pk)
     form = MembershipAddForm(
-        request.POST or None,
-        municipality=municipality,
-        allowed_roles=_allowed_roles(request.user, municipality),
+        request.POST or None, municipality=municipality, actor=request.user, member=user
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,8 +159,12 @@ def user_detail(request, municipality, pk: int):
 @municipality_view("manage")
 @require_POST
 def user_account(request, municipality, pk: int):
-    """Account actions for a member: deactivate/activate, reset second factor, set password."""
+    """Account actions for a member: deactivate/activate, reset second factor, set password.
+    Only on an account whose every role the requester could grant, and not their own
+    (``AccessResolver.can_manage_account``; the services ask again)."""
     user = _member(request, municipality, pk)
+    if not resolver_for(request.user).can_manage_account(user):
+        raise PermissionDenied
     action = request.POST.get("action", "")
     back = redirect("core:user_detail", code=municipality.code, pk=user.pk)
     if action in ("deactivate", "activate"):
@@ -194,9 +194,7 @@ def user_account(request, municipality, pk: int):
             )
             messages.success(request, _("The new password was set."))
             return back
-        add_form = MembershipAddForm(
-            municipality=municipality, allowed_roles=_allowed_roles(request.user, municipality)
-        )
+        add_form = MembershipAddForm(municipality=municipality, actor=request.user, member=user)
         return _user_page(
             request, municipality, user, form=add_form, password_form=form, status=400
         )
@@ -211,7 +209,7 @@ def security_policy(request, municipality):
     if request.method == "POST" and form.is_valid():
         for p in policies:
             new = bool(form.cleaned_data.get(p["role"]))
-            if new != p["otp_required"]:
+            if new != p["otp_required"] and not p["locked"]:
                 services.security_policy_set(
                     actor=request.user, municipality=municipality, role=p["role"], otp_required=new
                 )

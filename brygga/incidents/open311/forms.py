@@ -30,3 +30,17 @@ class Open311KeyForm(forms.Form):
         self.fields["reporting_organisation"].queryset = Organisation.objects.filter(
             municipality=municipality, is_active=True
         ).order_by("name")
+
+
+class PublishTipForm(forms.Form):
+    """The text of a public tip as it is to be published on the open Open311 lists."""
+
+    text = forms.CharField(
+        label=_("Text to publish"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Shown to everyone on the public Open311 lists. Remove names, addresses and "
+            "anything else that can identify a person."
+        ),
+    )

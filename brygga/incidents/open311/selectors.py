@@ -1,16 +1,20 @@
 """Reads for Open311: the public GeoReport v2 views of categories and public tips, and the
 administrators' views of keys and contact details.
 
-What the public API shows of a tip (``request_item``), and why:
+What the public API shows of tips (``public_requests``, ``request_item``), and why:
 
-* ``status``: ``open`` while the tip is new or reviewed, ``closed`` once rejected. A reviewed
-  tip stays open because Brygga does not track a street-level fix: it becomes part of the
-  municipality's situational picture (lägesbild) rather than a work order.
-* ``description``: only for reviewed tips whose text a coordinator has *not* marked as
-  containing personal data and that are shared. Free text from the public may name or
-  describe people; nothing unreviewed is ever published.
+* only tips a moderator has **published** (``Open311Request.published_at``, a step of its own
+  with its own permission and audit row, see ``services.open311_tip_publish``) that are still
+  reviewed, shared and not removed. New, rejected, organisation-only and unpublished tips are
+  not in the lists, and a single request of theirs answers 404 like an unknown id;
+* ``service_request_id``: the tip's random public token (``Open311Request.token``), never the
+  sequential incident id, which would tell how many incidents the municipality holds;
+* ``status``: ``open`` (a reviewed tip stays open because Brygga does not track a
+  street-level fix: it becomes part of the situational picture, not a work order);
+* ``description``: the **published text** as the moderator approved it, never the tip's own
+  description, which is personal data (free text from the public may name or describe people);
 * ``lat``/``long``: rounded to three decimals (about 100 m north–south, 50 m east–west here),
-  enough for a map, too coarse to point at a front door.
+  enough for a map, too coarse to point at a front door;
 * never: contact details (e-mail, names, phone), the client address, the address text, the
   area, the reporting organisation's users or anything from ``Open311Contact``.
 """
@@ -25,7 +29,15 @@ from django.utils.translation import gettext as _
 from brygga.audit.services import log_access
 from brygga.core.models import Municipality
 
-from ..models import Category, Incident, Open311Contact, Open311Key, Source, Status, Visibility
+from ..models import (
+    Category,
+    Incident,
+    Open311Contact,
+    Open311Key,
+    Source,
+    Status,
+    Visibility,
+)
 
 MAX_REQUESTS = 1000
 COORDINATE_DECIMALS = 3
@@ -87,11 +99,17 @@ def service_definition(municipality: Municipality, code: str) -> dict | None:
 
 # --- service requests (public tips) -------------------------------------------------------
 def public_requests(municipality: Municipality) -> QuerySet[Incident]:
+    """The tips the public may see: published by a moderator, reviewed, shared, not removed."""
     return (
         Incident.objects.filter(
-            municipality=municipality, source=Source.OPEN311, deleted_at__isnull=True
+            municipality=municipality,
+            source=Source.OPEN311,
+            deleted_at__isnull=True,
+            status=Status.REVIEWED,
+            visibility=Visibility.SHARED,
+            open311_request__published_at__isnull=False,
         )
-        .select_related("category", "municipality")
+        .select_related("category", "municipality", "open311_request")
         .order_by("-created_at", "-pk")
     )
 
@@ -99,16 +117,16 @@ def public_requests(municipality: Municipality) -> QuerySet[Incident]:
 def filter_requests(
     qs: QuerySet[Incident],
     *,
-    ids: list[int] | None = None,
+    tokens: list[str] | None = None,
     codes: list[str] | None = None,
     statuses: list[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> QuerySet[Incident]:
-    """GeoReport v2 filters. ``ids`` overrides every other filter, as the specification
-    says."""
-    if ids is not None:
-        return qs.filter(pk__in=ids)[:MAX_REQUESTS]
+    """GeoReport v2 filters. ``tokens`` (public ids) override every other filter, as the
+    specification says."""
+    if tokens is not None:
+        return qs.filter(open311_request__token__in=tokens)[:MAX_REQUESTS]
     if codes:
         qs = qs.filter(category__code__in=codes)
     if statuses:
@@ -120,12 +138,9 @@ def filter_requests(
     return qs[:MAX_REQUESTS]
 
 
-def description_is_public(incident: Incident) -> bool:
-    return (
-        incident.status == Status.REVIEWED
-        and not incident.has_personal_data
-        and incident.visibility == Visibility.SHARED
-    )
+def public_request(municipality: Municipality, token: str) -> Incident | None:
+    """One tip the public may see, by its public id."""
+    return public_requests(municipality).filter(open311_request__token=token).first()
 
 
 def _status_note(incident: Incident) -> str:
@@ -141,15 +156,15 @@ def _rounded(value: float | None) -> float | None:
 
 
 def request_item(incident: Incident) -> dict:
-    """One tip as a GeoReport v2 ``request`` (see the module docstring for what is left out
-    and why)."""
+    """One tip of ``public_requests`` as a GeoReport v2 ``request`` (see the module docstring
+    for what is left out and why)."""
     return {
-        "service_request_id": str(incident.pk),
+        "service_request_id": incident.open311_request.token,
         "status": STATUS_MAP.get(incident.status, OPEN),
         "status_notes": _status_note(incident),
         "service_name": incident.category.name,
         "service_code": incident.category.code,
-        "description": incident.description if description_is_public(incident) else "",
+        "description": incident.open311_request.published_text,
         "agency_responsible": incident.municipality.name,
         "service_notice": "",
         "requested_datetime": incident.created_at,

@@ -1,10 +1,11 @@
 """Writes for Open311: API keys (for municipal administrators) and public service requests.
 
-Public requests have no signed-in user, so they cannot go through ``incident_create`` (which
-asks the resolver about the actor). ``service_request_submit`` validates with the same shared
-pieces instead (``location.resolve``, ``check_category``, ``check_when``) and writes the
-incident and the contact details in one transaction, attributed in the audit trail to
-``open311:<key prefix>``.
+Public requests have no signed-in user: ``service_request_submit`` validates with the shared
+pieces (``location.resolve``, ``check_category``) and writes the incident with
+``incident_create`` as the system actor ``open311:<key prefix>`` (the key was checked; the
+resolver allows a system actor everything), so the incident gets its derived fields like every
+other. The incident and the contact details are written in one transaction, attributed in the
+audit trail to ``open311:<key prefix>``.
 
 Two writes deliberately bypass the change tracker (``bulk_create`` sends no signals):
 
@@ -36,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from brygga.audit.context import acting_as
 from brygga.audit.services import log_action
-from brygga.core.access import CHANGE, resolver_for
+from brygga.core.access import CHANGE, SystemActor, resolver_for
 from brygga.core.models import Municipality, Organisation
 
 from ..location import Location, resolve
@@ -45,12 +46,13 @@ from ..models import (
     Incident,
     Open311Contact,
     Open311Key,
+    Open311Request,
     Open311Submission,
     Source,
     Status,
     Visibility,
 )
-from ..services import check_category
+from ..services import check_category, incident_create
 from .selectors import service_categories
 
 # --- limits (module constants, no settings) ----------------------------------------------
@@ -415,30 +417,25 @@ def _create(key: Open311Key, municipality: Municipality, cleaned: _Cleaned, clie
     # Lock the key row: concurrent POSTs with one key are counted one after the other.
     Open311Key.objects.select_for_update().get(pk=key.pk)
     _check_key_limit(key)
-    now = timezone.now()
-    location = cleaned.location
-    with acting_as(label=f"open311:{key.key_prefix}"):
-        incident = Incident(
+    actor = SystemActor(f"open311:{key.key_prefix}")
+    with acting_as(actor):
+        incident = incident_create(
+            actor=actor,
             municipality=municipality,
-            county_id=municipality.county_id,
             category=cleaned.category,
-            occurred_from=now,
-            lat=location.lat,
-            lon=location.lon,
-            sweref_e=location.sweref_e,
-            sweref_n=location.sweref_n,
-            area=location.area,
+            occurred_from=timezone.now(),
+            location=cleaned.location,
             place_description=cleaned.address,
             description=cleaned.description,
             reporting_organisation=_attributed_to(key, municipality),
-            reported_by=None,
             source=Source.OPEN311,
-            status=Status.NEW,
             visibility=Visibility.SHARED,
-            has_personal_data=False,
+            # Free text from the public may name or describe people: personal data until a
+            # coordinator decides otherwise (need-to-know, every read logged). What the public
+            # API shows is the separately published text (``open311_tip_publish``).
+            has_personal_data=True,
         )
-        incident.full_clean(exclude=["import_job"])
-        incident.save()
+        Open311Request.objects.create(incident=incident, municipality=municipality)
         left = [name for name, value in cleaned.contact.items() if value]
         if left:
             contact = Open311Contact(
@@ -451,6 +448,76 @@ def _create(key: Open311Key, municipality: Municipality, cleaned: _Cleaned, clie
             )
     record_submission(key=key, client=client, accepted=True)
     return incident
+
+
+# --- moderation: publishing a tip's text on the public lists -------------------------------
+PUBLISHED_TEXT_MAX = 5000
+
+
+def _text_fingerprint(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _publishable(*, actor, incident: Incident) -> Open311Request:
+    from ..access import can_publish_tip
+
+    if not can_publish_tip(resolver_for(actor), incident):
+        raise PermissionDenied(_("Your role may not publish public tips."))
+    request, _created = Open311Request.objects.select_for_update().get_or_create(
+        incident=incident, defaults={"municipality_id": incident.municipality_id}
+    )
+    return request
+
+
+@transaction.atomic
+def open311_tip_publish(*, actor, incident: Incident, text: str) -> Open311Request:
+    """Publish ``text`` as the public text of a reviewed, shared tip on the open Open311
+    lists (``requests.json|xml``). A moderation step of its own, apart from the status: the
+    tip's description stays personal data; the moderator publishes a text fit for the world
+    (edited if need be). Writes an ``open311_tip_published`` action row with a fingerprint of
+    the text, never the text."""
+    request = _publishable(actor=actor, incident=incident)
+    text = (text or "").strip()
+    if incident.deleted_at is not None:
+        raise ValidationError({"text": [_("A removed tip cannot be published.")]})
+    if incident.status != Status.REVIEWED:
+        raise ValidationError(
+            {"text": [_("Review the tip (status “Reviewed”) before publishing it.")]}
+        )
+    if incident.visibility != Visibility.SHARED:
+        raise ValidationError(
+            {"text": [_("A tip visible to the organisation only cannot be published.")]}
+        )
+    if not text:
+        raise ValidationError({"text": [_("Write the text to publish.")]})
+    if len(text) > PUBLISHED_TEXT_MAX:
+        raise ValidationError(
+            {"text": [_("At most %(n)d characters.") % {"n": PUBLISHED_TEXT_MAX}]}
+        )
+    request.published_text = text
+    request.published_at = timezone.now()
+    request.published_by = actor if getattr(actor, "pk", None) else None
+    request.save(update_fields=["published_text", "published_at", "published_by"])
+    log_action(
+        event_type="open311_tip_published",
+        subject=incident,
+        details={"text": _text_fingerprint(text), "length": len(text)},
+    )
+    return request
+
+
+@transaction.atomic
+def open311_tip_unpublish(*, actor, incident: Incident) -> Open311Request:
+    """Withdraw a tip's text from the public lists (``open311_tip_unpublished``)."""
+    request = _publishable(actor=actor, incident=incident)
+    if request.published_at is None:
+        return request
+    request.published_text = ""
+    request.published_at = None
+    request.published_by = None
+    request.save(update_fields=["published_text", "published_at", "published_by"])
+    log_action(event_type="open311_tip_unpublished", subject=incident)
+    return request
 
 
 def service_request_submit(

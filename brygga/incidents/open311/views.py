@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from datetime import UTC, datetime, time, timedelta
 
 from django.core.exceptions import SuspiciousOperation
@@ -115,21 +116,23 @@ def _date_range(params) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _ids(value: str) -> list[int]:
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _tokens(value: str) -> list[str]:
+    """Public request ids (``Open311Request.token``), separated by commas."""
     parts = _split(value)
     if not parts or len(parts) > MAX_IDS:
         raise _field_error(
             "service_request_id",
             _("Give one to %(n)d ids, separated by commas.") % {"n": MAX_IDS},
         )
-    ids = []
     for part in parts:
-        if not part.isascii() or not part.isdigit() or len(part) > 18:
+        if not _TOKEN.fullmatch(part):
             raise _field_error(
                 "service_request_id", _("“%(id)s” is not a request id.") % {"id": part[:30]}
             )
-        ids.append(int(part))
-    return ids
+    return parts
 
 
 def _statuses(value: str) -> list[str]:
@@ -144,14 +147,10 @@ def _statuses(value: str) -> list[str]:
 
 
 def _client_address(request) -> str:
-    """The client address as configured for login throttling (django-axes/ipware), so proxy
-    settings apply to both alike."""
-    try:
-        from axes.helpers import get_client_ip_address
+    """The client address, read through the trusted proxies as for login throttling."""
+    from brygga.core.security import client_ip
 
-        return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "")
-    except Exception:  # an unusual header must not break intake
-        return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
 
 
 def _body(request) -> dict:
@@ -201,9 +200,9 @@ def request_list(request, fmt):
     params = request.GET
     municipality = services.jurisdiction_for(_param(params, "jurisdiction_id", 16))
     qs = selectors.public_requests(municipality)
-    raw_ids = _param(params, "service_request_id", 20_000)
+    raw_ids = _param(params, "service_request_id", 70_000)
     if raw_ids:
-        qs = selectors.filter_requests(qs, ids=_ids(raw_ids))
+        qs = selectors.filter_requests(qs, tokens=_tokens(raw_ids))
     else:
         start, end = _date_range(params)
         qs = selectors.filter_requests(
@@ -220,9 +219,7 @@ def request_list(request, fmt):
 @endpoint("GET")
 def request_detail(request, fmt, pk: str):
     municipality = services.jurisdiction_for(_param(request.GET, "jurisdiction_id", 16))
-    incident = None
-    if pk.isascii() and pk.isdigit() and len(pk) <= 18:
-        incident = selectors.public_requests(municipality).filter(pk=int(pk)).first()
+    incident = selectors.public_request(municipality, pk) if _TOKEN.fullmatch(pk) else None
     if incident is None:
         raise Open311Error(
             404,
@@ -255,6 +252,12 @@ def _submit(request, fmt):
     return formats.list_response(
         fmt,
         formats.SERVICE_REQUESTS,
-        [{"service_request_id": str(incident.pk), "service_notice": notice, "account_id": None}],
+        [
+            {
+                "service_request_id": incident.open311_request.token,
+                "service_notice": notice,
+                "account_id": None,
+            }
+        ],
         status=201,
     )

@@ -197,7 +197,10 @@
         onEachFeature: function (f, layer) {
           var n = f.properties.reports || 0;
           var text = n === 1 ? (labels.one || "1") : (labels.many || "%(n)s").replace("%(n)s", n);
-          layer.bindTooltip(f.properties.name + ": " + text, { sticky: true, className: "area-label" });
+          // A node, not a string: Leaflet puts a string in as HTML, and names are user input.
+          var label = document.createElement("span");
+          label.textContent = f.properties.name + ": " + text;
+          layer.bindTooltip(label, { sticky: true, className: "area-label" });
         }
       }).addTo(map);
       layers.push(areas);

@@ -23,7 +23,10 @@
           link.href = data.area_url + f.properties.id + "/";
           link.textContent = f.properties.name;
           layer.bindPopup(link);
-          layer.bindTooltip(f.properties.name, { sticky: true, className: "area-label" });
+          // A node, not a string: Leaflet puts a string in as HTML, and names are user input.
+          var label = document.createElement("span");
+          label.textContent = f.properties.name;
+          layer.bindTooltip(label, { sticky: true, className: "area-label" });
         }
       });
       a.addTo(map); layers.push(a);

@@ -6,6 +6,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brygga.core.demo import DEMO_EMAIL_DOMAIN
+from brygga.core.management.commands.demo import refuse_in_production
 
 
 class Command(BaseCommand):
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args, username, **options):
+        refuse_in_production("demo-totp")
         user = get_user_model().objects.filter(username=username).first()
         if user is None or not user.email.endswith("@" + DEMO_EMAIL_DOMAIN):
             raise CommandError(f"Ingen demoanvändare heter {username!r}.")

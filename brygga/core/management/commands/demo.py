@@ -1,12 +1,28 @@
 """`brygga demo [--no-serve]` — load the demo municipality (idempotent) and serve it."""
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
 from brygga.core.demo import load_demo
 from brygga.core.hooks import app_hooks
+
+PRODUCTION_REFUSAL = (
+    "brygga {command} vägrar köra med produktionsinställningarna "
+    "(DJANGO_SETTINGS_MODULE={module}): demon skapar konton med ett publicerat lösenord och "
+    "kända tvåfaktorsnycklar. Kör demon i en utvecklingsmiljö med en egen databas, t.ex. med "
+    "DJANGO_SETTINGS_MODULE=brygga.config.settings.base och en egen BRYGGA_VAR_DIR."
+)
+
+
+def refuse_in_production(command: str) -> None:
+    """Stop a demo command under the production settings, before it touches the database."""
+    if getattr(settings, "BRYGGA_PRODUCTION", False):
+        raise CommandError(
+            PRODUCTION_REFUSAL.format(command=command, module=settings.SETTINGS_MODULE)
+        )
 
 
 class Command(BaseCommand):
@@ -21,6 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default="127.0.0.1:8000")
 
     def handle(self, *args, **options):
+        refuse_in_production("demo")
         console = Console(file=self.stdout._out, highlight=False, width=140)
         call_command("migrate", interactive=False, verbosity=0)
         with console.status("Laddar demokommunen Sundsvall …"):

@@ -18,9 +18,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from brygga.audit.context import acting_as
 from brygga.core.access import SystemActor
 from brygga.core.models import Municipality, Organisation
-from brygga.incidents import tabular
+from brygga.incidents.imports import tabular
+from brygga.incidents.imports.storage import private_opener
 from brygga.incidents.models import ImportProfile
-from brygga.incidents.storage import private_opener
 
 SHOWN_ERRORS = 20
 ACTOR = SystemActor("brygga import-incidents")  # who the command's audit rows name

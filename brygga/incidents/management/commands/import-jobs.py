@@ -1,8 +1,8 @@
 """`brygga import-jobs` — list the import jobs (police and CSV/Excel) with their state;
 `brygga import-jobs --recover` marks the jobs left unfinished by an interrupted worker or
-command as failed (see :mod:`brygga.incidents.jobs`); `brygga import-jobs --purge-files`
+command as failed (see :mod:`brygga.incidents.imports.jobs`); `brygga import-jobs --purge-files`
 removes the uploaded files kept longer than ``BRYGGA_UPLOAD_RETENTION_HOURS`` (see
-:mod:`brygga.incidents.storage`; suggested daily, e.g. from cron or a systemd timer)."""
+:mod:`brygga.incidents.imports.storage`; suggested daily, e.g. from cron or a systemd timer)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from django.utils.translation import ngettext
 from rich.console import Console
 from rich.table import Table
 
-from brygga.incidents.jobs import find_stale_jobs, recover_stale_jobs, stale_limit
+from brygga.incidents.imports.jobs import find_stale_jobs, recover_stale_jobs, stale_limit
+from brygga.incidents.imports.storage import purge_expired_uploads, retention_hours
 from brygga.incidents.models import ImportJob
-from brygga.incidents.storage import purge_expired_uploads, retention_hours
 
 
 class Command(BaseCommand):

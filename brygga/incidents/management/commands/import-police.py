@@ -22,8 +22,8 @@ from rich.table import Table
 from brygga.audit.context import acting_as
 from brygga.core.access import SystemActor
 from brygga.core.models import Municipality
-from brygga.incidents.jobs import fail_interrupted
-from brygga.incidents.police import (
+from brygga.incidents.imports.jobs import fail_interrupted
+from brygga.incidents.imports.police import (
     PoliceImportError,
     PoliceImportResult,
     import_records,

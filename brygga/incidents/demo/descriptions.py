@@ -1,0 +1,135 @@
+"""The texts of the demo reports, per category code (one is picked for each report)."""
+
+DESCRIPTIONS = {
+    "klotter": [
+        "Klotter på gavel vid busshållplats",
+        "Tags på fasaden mot gångvägen",
+        "Klotter i trapphus",
+        "Klotter på elskåp",
+        "Nytt klotter i gångtunneln",
+        "Klotter på plank vid lekplatsen",
+    ],
+    "klotter-stotande": ["Kränkande klotter på skolans vägg", "Hotfullt klotter vid entrén"],
+    "skadegorelse-fonster": [
+        "Krossad ruta i entrédörr",
+        "Sönderslagen ruta i busskur",
+        "Krossad källarruta",
+        "Krossad ruta i tvättstuga",
+    ],
+    "skadegorelse-fordon": [
+        "Repad bil på parkeringen",
+        "Punkterade däck på flera bilar",
+        "Krossad bilruta på parkeringen",
+    ],
+    "skadegorelse-ovrig": [
+        "Sönderslagen belysningsarmatur",
+        "Förstörd papperskorg",
+        "Sönderslagen parksoffa",
+        "Skadad lekutrustning",
+        "Uppbruten dörr till soprum",
+    ],
+    "nedskrapning": [
+        "Mycket skräp efter samling på kvällen",
+        "Glaskross på gångvägen",
+        "Nedskräpning vid återvinningsstation",
+        "Tomma flaskor och skräp vid lekplatsen",
+        "Dumpade sopsäckar bakom butik",
+    ],
+    "nedskrapning-sprutor": [
+        "Sprutor i buskage, omhändertagna",
+        "Kanyler vid trappa, omhändertagna",
+        "Sprutor i rabatt nära lekplats",
+    ],
+    "otrygg-plats": [
+        "Skymd gångväg, buskage behöver röjas",
+        "Tom lokal används som tillhåll",
+        "Boende upplever otrygghet vid parkeringsgaraget",
+    ],
+    "otrygg-plats-belysning": [
+        "Trasig gatubelysning längs gångväg",
+        "Mörkt vid busshållplats, lampa ur funktion",
+        "Belysningen i gångtunneln ur funktion",
+        "Flera trasiga lampor på parkeringen",
+    ],
+    "brand-container": [
+        "Brand i papperskorg",
+        "Brand i container",
+        "Anlagd brand i soptunna",
+        "Brand i återvinningskärl",
+    ],
+    "brand-fordon": ["Brand i personbil på parkering", "Mopedbrand vid garage"],
+    "brand-byggnad": ["Brand i förråd", "Anlagd brand i källarförråd"],
+    "ordningsstorning": [
+        "Högljudd samling sent på kvällen",
+        "Störande musik och oväsen från bilar",
+        "Smällare kastade mot förbipasserande",
+        "Oro och bråk i kön utanför krog",
+    ],
+    "ordningsstorning-brak": [
+        "Bråk mellan ungdomar",
+        "Slagsmål utanför restaurang",
+        "Bråk vid hållplatsen, upphörde innan polisen kom",
+    ],
+    "grupp": [
+        "Grupp ungdomar samlas vid entrén och stör boende",
+        "Grupp unga vuxna uppträder hotfullt mot förbipasserande",
+        "Ungdomar samlas i trapphus",
+        "Grupp på mopeder samlas vid centrum",
+        "Samling kring bilar på parkeringen",
+    ],
+    "narkotika": [
+        "Lukt av cannabis i trapphus",
+        "Misstänkt narkotikaanvändning i parken",
+        "Tomt narkotikaemballage påträffat",
+        "Unga som verkar påverkade",
+    ],
+    "narkotika-langning": [
+        "Misstänkt försäljning vid busshållplats",
+        "Återkommande misstänkt langning från bil",
+        "Misstänkt langning nära skolan",
+    ],
+    "alkohol": [
+        "Berusade ungdomar",
+        "Kraftigt berusad person, ambulans tillkallad",
+        "Misstänkt langning av alkohol till minderåriga",
+        "Drickande vid lekplatsen",
+    ],
+    "hot-vald-hot": [
+        "Hot mot förbipasserande",
+        "Verbala hot mot väktare",
+        "Hotfull stämning mot personal i butik",
+    ],
+    "hot-vald-misshandel": [
+        "Misshandel utanför krog",
+        "Person slagen vid hållplats",
+        "Misshandel i samband med bråk",
+    ],
+    "hot-vald-ran": ["Rån av mobiltelefon", "Personrån mot ungdom"],
+    "hot-vald-vapen": ["Uppgift om person med kniv", "Misstänkt skottlossning, ingen skadad"],
+    "stold-inbrott-stold": [
+        "Snatteri i butik",
+        "Stöld av cykel",
+        "Stöld ur bil",
+        "Stöld av arbetsmaterial",
+    ],
+    "stold-inbrott-inbrott": [
+        "Inbrott i källarförråd",
+        "Inbrott i cykelrum",
+        "Inbrott i förråd på gården",
+    ],
+    "trafik-buskorning": [
+        "Buskörning med moped på gångvägen",
+        "Bilar kör i hög fart runt parkeringen",
+        "Buskörning med A-traktorer",
+        "Mopeder kör på skolgården",
+    ],
+    "personal": [
+        "Elev hotar personal",
+        "Personal utsatt för glåpord och hot",
+        "Personal knuffad vid ingripande i konflikt",
+    ],
+    "arrangemang": [
+        "Match med förhöjd risk för oro",
+        "Stort evenemang i centrum, mycket folk i rörelse",
+    ],
+}

@@ -1,0 +1,153 @@
+"""Forms of the CSV/Excel import: the upload and the column mapping."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from brygga.incidents.imports import tabular
+from brygga.incidents.models import ImportProfile
+from brygga.incidents.services import categories_for, reporting_organisations_for
+
+ACCEPT = ".csv,.txt,.tsv,.xlsx,.xlsm,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (CSV or Excel .xlsx)"),
+        allow_empty_file=True,  # the import says which file is empty, by name
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+    profile = forms.ModelChoiceField(
+        label=_("Import profile"),
+        queryset=ImportProfile.objects.none(),
+        required=False,
+        empty_label=_("None: choose the columns in the next step"),
+        help_text=_("A saved mapping of columns and categories from an earlier import."),
+    )
+
+    def __init__(self, *args, municipality, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].queryset = ImportProfile.objects.visible_to(user).filter(
+            municipality=municipality
+        )
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > tabular.max_bytes():
+            raise ValidationError(
+                _(
+                    "“%(file)s” is %(size)s MB; the largest file that can be imported is %(max)s MB."
+                ),
+                params={
+                    "file": f.name,
+                    "size": f"{f.size / 1048576:.1f}",
+                    "max": f"{tabular.max_bytes() / 1048576:.0f}",
+                },
+            )
+        return f
+
+
+def category_choices(municipality) -> list[tuple[str, str]]:
+    return [("", _("No category: rows with this value are errors"))] + [
+        (c.code, str(c)) for c in categories_for(municipality).order_by("sort_order", "name")
+    ]
+
+
+class MappingForm(forms.Form):
+    """Column → field for every field, a category for every value of the category column,
+    and the options of the import."""
+
+    has_header = forms.BooleanField(label=_("The first row holds the column names"), required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Reporting organisation"),
+        queryset=None,
+        required=False,
+        help_text=_("The imported incidents are reported in the name of this organisation."),
+    )
+    has_personal_data = forms.BooleanField(
+        label=_("The descriptions contain personal data"),
+        required=False,
+        help_text=_(
+            "Then only the reporting organisation and coordinators can read them, and every "
+            "read is logged."
+        ),
+    )
+    valid_only = forms.BooleanField(
+        label=_("Import the valid rows even if other rows have errors"),
+        required=False,
+        help_text=_("Otherwise nothing is imported if any row has an error."),
+    )
+    save_profile = forms.BooleanField(label=_("Save this mapping as a profile"), required=False)
+    profile_name = forms.CharField(label=_("Profile name"), max_length=100, required=False)
+
+    def __init__(
+        self,
+        *args,
+        table: tabular.Table,
+        municipality,
+        user,
+        category_values: list[tuple[str, int]],
+        category_column: str,
+        **kwargs,
+    ):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.table = table
+        self.municipality = municipality
+        self.category_values = category_values
+        column_choices = [("", _("Not in the file"))] + list(
+            zip(table.columns, table.labels, strict=True)
+        )
+        self.column_fields = []
+        for key, label in tabular.FIELDS.items():
+            name = f"col_{key}"
+            self.fields[name] = forms.ChoiceField(
+                label=label, choices=column_choices, required=False
+            )
+            self.column_fields.append(name)
+        if table.detected.kind == "xlsx" and len(table.detected.sheets) > 1:
+            self.fields["sheet"] = forms.ChoiceField(
+                label=_("Sheet"), choices=[(s, s) for s in table.detected.sheets]
+            )
+        self.fields["organisation"].queryset = reporting_organisations_for(user, municipality)
+        self.fields["category_column"] = forms.CharField(
+            widget=forms.HiddenInput, required=False, initial=category_column
+        )
+        choices = category_choices(municipality)
+        self.category_fields = []
+        for i, (value, count) in enumerate(category_values):
+            name = f"cat_{i}"
+            self.fields[name] = forms.ChoiceField(label=value, choices=choices, required=False)
+            self.category_fields.append((self[name], value, count))
+
+    def visible_fields(self):
+        """The option fields (the column and category selects are laid out as tables)."""
+        hidden = {*self.column_fields, *(f"cat_{i}" for i in range(len(self.category_values)))}
+        return [f for f in super().visible_fields() if f.name not in hidden]
+
+    def column_rows(self):
+        return [self[name] for name in self.column_fields]
+
+    def mapping(self) -> tabular.Mapping:
+        d = self.cleaned_data
+        columns = {key: d[f"col_{key}"] for key in tabular.FIELDS if d.get(f"col_{key}")}
+        categories = {
+            tabular.normalise(value): d[f"cat_{i}"]
+            for i, (value, _count) in enumerate(self.category_values)
+            if d.get(f"cat_{i}")
+        }
+        return tabular.Mapping(
+            columns=columns, categories=categories, has_header=d.get("has_header", True)
+        )
+
+    def clean(self):
+        d = super().clean()
+        if self.errors:
+            return d
+        for problem in self.mapping().problems():
+            self.add_error(None, problem)
+        if d.get("save_profile") and not (d.get("profile_name") or "").strip():
+            self.add_error("profile_name", _("Give the profile a name."))
+        return d

@@ -1,0 +1,92 @@
+"""Import of incidents from CSV and Excel files with a column mapping: the engine behind the
+upload → mapping → result pages, the background task and ``brygga import-incidents``. One code
+path for all of them, one module per stage:
+
+1. :mod:`.detect` — the kind of file, the encoding, the delimiter and the header row;
+2. :mod:`.read` — the rows of a CSV file or an XLSX sheet, streamed;
+3. :mod:`.mapping` — file columns → incident fields, source values → categories (saved as an
+   import profile);
+4. :mod:`.validate` — every row checked, in named steps; :mod:`.locate` checks the points of a
+   batch together; valid rows are spooled to a temporary file;
+5. :mod:`.write` — the valid rows inserted through the incident services' bulk writer, ids
+   imported before skipped;
+6. :mod:`.importer` — the whole run (:func:`run_import`) with the job kept up to date.
+
+:mod:`.values` parses cells (numbers, dates, times) and :mod:`.report` holds the errors, the
+counts and their texts. Every message names the file, the row (1-based, as in a spreadsheet,
+header included) and the column. What the pages, the task and the command use is importable
+from here.
+"""
+
+from brygga.incidents.services import import_job_create, import_profile_delete, import_profile_save
+
+from .detect import DELIMITER_NAMES, ENCODING_NAMES, Detected, detect, detect_encoding, max_bytes
+from .importer import Importer, job_progress, run_import, store_upload
+from .mapping import FIELDS, Mapping, category_index, match_category, suggest_mapping
+from .read import (
+    PREVIEW_ROWS,
+    SCAN_ROWS,
+    CsvTable,
+    Table,
+    XlsxTable,
+    column_letter,
+    distinct_values,
+    open_table,
+    preview,
+)
+from .report import (
+    ImportResult,
+    RowError,
+    TabularError,
+    csv_safe,
+    errors_csv,
+    format_error,
+    summary,
+)
+from .validate import BATCH_SIZE, MAX_STORED_ERRORS, RowValidator
+from .values import aware, normalise, parse_number, parse_time_of_day, parse_when
+
+__all__ = [
+    "BATCH_SIZE",
+    "DELIMITER_NAMES",
+    "ENCODING_NAMES",
+    "FIELDS",
+    "MAX_STORED_ERRORS",
+    "PREVIEW_ROWS",
+    "SCAN_ROWS",
+    "CsvTable",
+    "Detected",
+    "ImportResult",
+    "Importer",
+    "Mapping",
+    "RowError",
+    "RowValidator",
+    "Table",
+    "TabularError",
+    "XlsxTable",
+    "aware",
+    "category_index",
+    "column_letter",
+    "csv_safe",
+    "detect",
+    "detect_encoding",
+    "distinct_values",
+    "errors_csv",
+    "format_error",
+    "import_job_create",
+    "import_profile_delete",
+    "import_profile_save",
+    "job_progress",
+    "match_category",
+    "max_bytes",
+    "normalise",
+    "open_table",
+    "parse_number",
+    "parse_time_of_day",
+    "parse_when",
+    "preview",
+    "run_import",
+    "store_upload",
+    "suggest_mapping",
+    "summary",
+]

@@ -1,0 +1,72 @@
+"""What the incident pages share: the sub-navigation context, the user's filtered selection,
+one visible incident (a logged read of personal data) and the map's tiles and boundary."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+
+from brygga.core.access import resolver_for
+from brygga.incidents import selectors
+from brygga.incidents.filters import IncidentFilter
+from brygga.incidents.models import Incident
+
+
+def can_report(user, municipality) -> bool:
+    return resolver_for(user).can_create_in(Incident, municipality)
+
+
+def own_organisation_ids(user, municipality) -> list[int]:
+    return sorted(resolver_for(user).member_organisations(municipality))
+
+
+def incident_context(request, municipality, **extra) -> dict:
+    """The context every incidents page has: what the sub-navigation shows, and which entry
+    is marked (``incidents_section``, by default the page's URL name)."""
+    resolver = resolver_for(request.user)
+    return {
+        "municipality": municipality,
+        "can_report": can_report(request.user, municipality),
+        "can_manage": resolver.has_ability("manage", municipality),
+        "can_import": resolver.can_import(municipality),
+        "incidents_section": request.resolver_match.url_name if request.resolver_match else "",
+        **extra,
+    }
+
+
+def filtered(request, municipality):
+    """The filter of ``?…`` and the incidents the user may see in the municipality, narrowed
+    by it when it is bound."""
+    qs = selectors.incidents_for(request.user, municipality)
+    f = IncidentFilter(request.GET or None, queryset=qs, request=request, municipality=municipality)
+    return f, (f.qs if f.is_bound else qs)
+
+
+def get_visible(request, municipality, pk: int, *, purpose: str | None) -> Incident:
+    """One incident the user may see (else 404); a read of personal data is logged with
+    ``purpose`` (``None``: the caller logs it with ``selectors.log_incident_read`` when its
+    response shows the texts)."""
+    try:
+        if purpose is None:
+            return selectors.incidents_for(request.user, municipality).get(pk=pk)
+        return selectors.incident_detail(request.user, municipality, pk, purpose=purpose)
+    except Incident.DoesNotExist:
+        raise Http404 from None
+
+
+def tiles() -> dict:
+    return {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
+
+
+def boundary(municipality) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": municipality.boundary,
+        "properties": {"name": municipality.name},
+    }
+
+
+def query_without_page(request) -> str:
+    q = request.GET.copy()
+    q.pop("sida", None)
+    return q.urlencode()
