@@ -499,3 +499,29 @@ def test_round_trip_on_postgresql(postgres_databases, tmp_path):
     forced = run_brygga("restore", str(archive), "--force", env=target.env, cwd=tmp_path)
     assert "Checks passed" in forced.stdout  # row counts, audit chain and its head
     assert postgres_counts(target_db) == source_counts
+
+
+def test_uploaded_files_restore_on_a_python_without_tar_extraction_filters(
+    tmp_path, settings, monkeypatch
+):
+    """Regression: Debian 12's Python 3.11.2 has no tarfile.data_filter / FilterError and no
+    extractall(filter=...); restore crashed there with AttributeError."""
+    from brygga.core import restore
+
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    monkeypatch.delattr(tarfile, "FilterError", raising=False)
+    settings.MEDIA_ROOT = str(tmp_path / "var" / "uploads")
+    archive = tmp_path / "a.tar"
+    payload = b"Id;Datum\n1;2026-01-01\n"
+    with tarfile.open(archive, "w") as tar:
+        info = tarfile.TarInfo("media/imports/2281/abc.csv")
+        info.size = len(payload)
+        tar.addfile(info, io.BytesIO(payload))
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        _, media = restore.check_members(members, media_root=Path(settings.MEDIA_ROOT))
+        assert restore._restore_media(tar, media, report=lambda *a: None) == 1
+    restored = Path(settings.MEDIA_ROOT) / "imports" / "2281" / "abc.csv"
+    assert restored.read_bytes() == payload
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o600
+    assert stat.S_IMODE(restored.parent.stat().st_mode) == 0o700
