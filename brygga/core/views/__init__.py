@@ -7,9 +7,6 @@ generic class-based views of :mod:`.generic`; the rest are function views. Every
 urls.py, config/urls.py (error handlers) and other apps import is re-exported here.
 """
 
-from brygga.core.forms import apply_errors
-from brygga.core.health import healthz
-
 from .areas import area_create, area_delete, area_detail, area_edit, area_list
 from .decorators import municipality_view, resolve_municipality
 from .errors import bad_request, page_not_found, permission_denied, server_error
@@ -32,7 +29,6 @@ from .organisations import (
 from .overview import home, municipality_detail, municipality_list
 
 __all__ = [
-    "apply_errors",
     "area_create",
     "area_delete",
     "area_detail",
@@ -44,7 +40,6 @@ __all__ = [
     "forum_detail",
     "forum_edit",
     "forum_list",
-    "healthz",
     "home",
     "member_create",
     "member_list",
