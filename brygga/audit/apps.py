@@ -17,6 +17,12 @@ class AuditConfig(AppConfig):
         from .tracking import track_model
 
         access.register()
-        track_model(get_user_model(), exclude=("password", "last_login"))
+        # A user's name and e-mail address appear in the history as keyed fingerprints (the user
+        # name stays readable: it is the actor label that accountability needs).
+        track_model(
+            get_user_model(),
+            exclude=("password", "last_login"),
+            redact=("first_name", "last_name", "email"),
+        )
         connection_created.connect(on_connection_created, dispatch_uid="brygga-audit-protection")
         audit_keys()  # a malformed BRYGGA_AUDIT_KEYS stops every command here, with its reason

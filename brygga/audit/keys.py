@@ -156,3 +156,23 @@ def row_hash(data: bytes, key_id: str, keys: AuditKeys | None = None) -> str:
     except KeyError:
         raise UnknownKeyError(key_id) from None
     return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+FINGERPRINT_PREFIX = "fp"
+
+
+def fingerprint(value: Any, keys: AuditKeys | None = None) -> str:
+    """A keyed fingerprint of personal data for the audit trail: ``fp:<key id>:<16 hex>``.
+
+    The trail must tell versions of a text apart (and let an investigator who holds the key
+    check whether a given value was written) without holding the text itself. A plain hash of
+    a short value (a name, a phone number, a user name) is reversed by trying every candidate;
+    an HMAC with a key that lives outside the database is not. The key is derived from the
+    current audit key (a separate purpose, so a fingerprint is never a row hash); after a key
+    rotation new fingerprints carry the new key id."""
+    keys = keys or audit_keys()
+    subkey = hmac.new(
+        keys.keys[keys.current_id], b"brygga personal-data fingerprint", hashlib.sha256
+    ).digest()
+    digest = hmac.new(subkey, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    return f"{FINGERPRINT_PREFIX}:{keys.current_id}:{digest}"

@@ -4,6 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from .context import actor_for_user
+from .keys import fingerprint
 from .models import EventKind
 from .services import record
 
@@ -21,8 +22,10 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="brygga-audit-login-failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
-    # Record the attempted user name (it is what an administrator needs to spot an attack); the
-    # password never reaches this handler's output.
+    """A failed sign-in. The row names the account when the typed user name is one; a name
+    that matches no account (often a password typed into the wrong field) is kept only as a
+    keyed fingerprint, so repeated tries of one name can be seen but the text never enters
+    the append-only trail. The password never reaches this handler's output."""
     from brygga.core.security import refused_while_locked
 
     from .context import Actor
@@ -32,11 +35,30 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     # hold the chain lock.
     if request is not None and refused_while_locked(request):
         return
-    username = str(credentials.get("username", ""))[:150]
+    typed = str(credentials.get("username", ""))
+    account = _account_named(typed)
     record(
         kind=EventKind.LOGIN_FAILED,
         event_type="login_failed",
         actor=Actor(None, "anonymous"),
         object_type="auth.user",
-        object_repr=username,
+        object_id=str(account.pk) if account is not None else "",
+        object_repr=account.get_username()[:150] if account is not None else "",
+        changes={}
+        if account is not None or not typed
+        else {"unknown_username": fingerprint(typed)},
     )
+
+
+def _account_named(username: str):
+    """The account the sign-in form would have checked for ``username`` (the model's natural
+    key, as ModelBackend looks it up), or None."""
+    from django.contrib.auth import get_user_model
+
+    if not username:
+        return None
+    user_model = get_user_model()
+    try:
+        return user_model._default_manager.get_by_natural_key(username)
+    except user_model.DoesNotExist:
+        return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
+from .keys import fingerprint
 from .models import EventKind
 
 _tracked: dict[type[models.Model], tuple[str, ...]] = {}
@@ -26,12 +27,10 @@ def snapshot(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict:
             continue
         value = f.value_from_object(instance)
         if f.name in redacted and value not in (None, ""):
-            # Free text may hold personal data: the history says that it changed, and a
-            # fingerprint tells versions apart, but the text itself never enters the
-            # append-only trail.
-            import hashlib
-
-            value = f"{REDACTED} sha256:{hashlib.sha256(str(value).encode()).hexdigest()[:12]}"
+            # Personal data (free text, names, contact details): the history says that it
+            # changed, and a keyed fingerprint tells versions apart, but the value itself never
+            # enters the append-only trail (so erasing it elsewhere erases it everywhere).
+            value = f"{REDACTED} {fingerprint(value)}"
         data[f.attname] = value
     return data
 

@@ -53,6 +53,7 @@ from .models import (
     Municipality,
     Organisation,
     PoliceArea,
+    RetentionPeriod,
     Role,
     RoleSecurityPolicy,
 )
@@ -436,6 +437,11 @@ def _membership(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet
 
 @rule(RoleSecurityPolicy)
 def _security_policy(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    return qs.filter(municipality_id__in=resolver.municipalities_with("administer"))
+
+
+@rule(RetentionPeriod)
+def _retention_period(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
     return qs.filter(municipality_id__in=resolver.municipalities_with("administer"))
 
 

@@ -11,5 +11,7 @@ class CoreConfig(AppConfig):
         from brygga.audit.tracking import track_app_models
 
         from . import signals  # noqa: F401
+        from .retention_rules import register_rules
 
         track_app_models(self)
+        register_rules()

@@ -214,3 +214,38 @@ class OwnPasswordChangeForm(PasswordChangeForm):
                 "new_password1", _("Choose a new password that differs from the current one.")
             )
         return cleaned
+
+
+class RetentionForm(forms.Form):
+    """One number per retention rule (days or hours), in the rule's range."""
+
+    def __init__(self, *args, rules, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rules = {}
+        for entry in rules:
+            r = entry["rule"]
+            unit = _("hours") if r.unit == "hours" else _("days")
+            self.rules[r.key] = r
+            self.fields[r.key] = forms.IntegerField(
+                label=r.label,
+                min_value=0,
+                initial=entry["value"],
+                help_text=r.help_text,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "short"}),
+            )
+            self.fields[r.key].unit = unit
+            self.fields[r.key].default = entry["default"]
+
+    def clean(self):
+        from .services import check_retention_value
+
+        cleaned = super().clean()
+        for key, r in self.rules.items():
+            value = cleaned.get(key)
+            if value is None:
+                continue
+            try:
+                check_retention_value(r, value)
+            except ValidationError as exc:
+                self.add_error(key, exc)
+        return cleaned

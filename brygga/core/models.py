@@ -388,3 +388,29 @@ class AccountState(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class RetentionPeriod(models.Model):
+    """A municipality's own period for a retention rule (``brygga.core.retention``); without
+    a row the rule's default applies."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="retention_periods"
+    )
+    rule = models.CharField(_("rule"), max_length=60)
+    value = models.PositiveIntegerField(_("kept for"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("retention period")
+        verbose_name_plural = _("retention periods")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "rule"], name="retention_period_unique_rule"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.rule} = {self.value}"

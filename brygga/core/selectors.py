@@ -134,3 +134,31 @@ def second_factor_devices(user) -> QuerySet:
 
 def has_second_factor(user) -> bool:
     return second_factor_devices(user).exists()
+
+
+def retention_overview(user, municipality: Municipality, now=None) -> dict:
+    """The Gallring page: each rule a municipality can set, with its period, default and range,
+    and what a run would remove now (the plan of ``brygga gallra --dry-run`` for this
+    municipality). Administrators only."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    from . import retention
+
+    if not resolver_for(user).has_ability("administer", municipality):
+        raise PermissionDenied
+    now = now or timezone.now()
+    periods = retention.periods_for(municipality)
+    items = retention.plan_scope(municipality, now)
+    counts = retention.Report(dry_run=True, now=now, items=items).counts()
+    rules = [
+        {
+            "rule": r,
+            "value": periods[r.key],
+            "default": r.effective_default(),
+            "maximum": r.effective_maximum(),
+            "count": counts.get(r.key, 0),
+        }
+        for r in retention.rules(retention.MUNICIPALITY)
+    ]
+    return {"rules": rules, "items": items, "now": now}

@@ -21,6 +21,7 @@ from .models import (
     Membership,
     Municipality,
     Organisation,
+    RetentionPeriod,
     Role,
     RoleSecurityPolicy,
 )
@@ -105,10 +106,7 @@ def _delete_unless_referenced(obj) -> None:
             obj.delete()
     except ProtectedError as exc:
         raise ValidationError(
-            _(
-                "It cannot be removed because other data refers to it (for example "
-                "incidents)."
-            )
+            _("It cannot be removed because other data refers to it (for example incidents).")
         ) from exc
 
 
@@ -398,3 +396,74 @@ def otp_enrol(*, user, device, token: str) -> bool:
     device.save(update_fields=["confirmed"])
     log_action(event_type="otp_enrolled", subject=user)
     return True
+
+
+# --- gallring: the periods a municipality sets, and core's own disposals ---------------------
+@transaction.atomic
+def retention_period_set(*, actor, municipality: Municipality, rule_key: str, value: int):
+    """Set ``municipality``'s period for a retention rule (``brygga.core.retention``); the
+    rule's default again when ``value`` equals it (the row is removed). Administrators only;
+    the value must lie in the rule's range (0 only for a rule that can be switched off)."""
+    from . import retention
+
+    if not resolver_for(actor).has_ability("administer", municipality):
+        raise PermissionDenied
+    try:
+        rule = retention.rule(rule_key)
+    except KeyError:
+        raise ValidationError(_("Unknown retention rule.")) from None
+    check_retention_value(rule, value)
+    existing = RetentionPeriod.objects.filter(municipality=municipality, rule=rule.key).first()
+    default = rule.effective_default()
+    old = existing.value if existing is not None else default
+    if old == value and (existing is None) == (value == default):
+        return  # nothing changes
+    if value == default:
+        existing.delete()
+    elif existing is not None:
+        existing.value = value
+        existing.save(update_fields=["value", "updated_at"])
+    else:
+        RetentionPeriod.objects.create(municipality=municipality, rule=rule.key, value=value)
+    log_action(
+        event_type="retention_period_changed",
+        subject=municipality,
+        details={"rule": rule.key, "from": old, "to": value, "unit": rule.unit},
+    )
+
+
+def check_retention_value(rule, value: int) -> None:
+    """``ValidationError`` (in Swedish, naming the allowed range) for a period ``rule`` does
+    not allow."""
+    unit = _("hours") if rule.unit == "hours" else _("days")
+    maximum = rule.effective_maximum()
+    if value == 0 and rule.can_switch_off:
+        return
+    if value < rule.minimum or (maximum is not None and value > maximum):
+        if maximum is None:
+            message = _("At least %(min)s %(unit)s.") % {"min": rule.minimum, "unit": unit}
+        else:
+            message = _("Between %(min)s and %(max)s %(unit)s.") % {
+                "min": rule.minimum,
+                "max": maximum,
+                "unit": unit,
+            }
+        if rule.can_switch_off:
+            message += " " + _("0 keeps the data until further notice.")
+        raise ValidationError(message)
+
+
+def dispose_sign_in_records(items, now) -> None:
+    """Delete the sign-in records (django-axes: attempts and the sign-in log, which hold user
+    names and addresses) that a retention run planned."""
+    from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
+
+    models = {
+        m._meta.label_lower: m
+        for m in (AccessAttempt, AccessAttemptExpiration, AccessLog, AccessFailureLog)
+    }
+    by_type: dict[str, list[int]] = {}
+    for item in items:
+        by_type.setdefault(item.object_type, []).append(int(item.object_id))
+    for label, ids in by_type.items():
+        models[label].objects.filter(pk__in=ids).delete()

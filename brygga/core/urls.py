@@ -37,4 +37,5 @@ urlpatterns = [
         K + "medlemmar/roller/<int:pk>/ta-bort/", views.membership_delete, name="membership_delete"
     ),
     path(K + "sakerhet/", views.security_policy, name="security_policy"),
+    path(K + "gallring/", views.retention_settings, name="retention"),
 ]

@@ -10,9 +10,10 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from brygga.audit.tracking import track_app_models
 
-        from . import access
+        from . import access, retention
 
         access.register()
+        retention.register_rules()
         track_app_models(
             self,
             exclude={
@@ -35,11 +36,15 @@ class IncidentsConfig(AppConfig):
         with status("Laddar demohändelser (partnerrapporter och polisens händelser) …"):
             incidents = load_incident_demo()
         synthetic, police = incidents["synthetic"], incidents["police"]
+        records = incidents["records"]
         return [
             f"[bold]Händelser:[/] {synthetic['created']} nya partnerrapporter "
             f"({synthetic['existing']} fanns redan; {synthetic['first']} – {synthetic['last']}), "
             f"{police['created']} nya polishändelser för Västernorrland "
-            f"({police['unchanged']} fanns redan)."
+            f"({police['unchanged']} fanns redan).",
+            f"[bold]Övrigt:[/] {records['tips']} tips från allmänheten, {records['personal']} "
+            f"rapporter med personuppgifter, {records['deleted']} borttagna händelser och "
+            f"{records['imports']} importer (för sidorna och gallringen).",
         ]
 
     def worker_starting(self) -> list[str]:

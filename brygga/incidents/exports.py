@@ -33,9 +33,10 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brygga.core.cells import escape_cell
+
 from .models import Incident
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
 FORMATS = ("csv", "xlsx", "geojson")
 CONTENT_TYPES = {
@@ -43,13 +44,6 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
 }
-
-
-def escape_cell(value):
-    """Neutralise spreadsheet formulas in a text cell (numbers and dates are left alone)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def columns() -> list[tuple[str, str]]:

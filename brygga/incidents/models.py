@@ -207,6 +207,10 @@ class Incident(TimeStamped):
         "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
     )
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When gallring cleared the free text of a report with personal data (see retention.py).
+    text_disposed_at = models.DateTimeField(
+        _("text disposed of"), null=True, blank=True, editable=False
+    )
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -365,6 +369,8 @@ class ImportJob(TimeStamped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When gallring removed the row errors (which quote the file's cells); the counts stay.
+    details_disposed_at = models.DateTimeField(null=True, blank=True)
 
     objects = RestrictedManager()
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import translation
 
 from brygga.audit.models import AuditEvent
-from brygga.incidents.exports import escape_cell
+from brygga.core.cells import escape_cell
 
 from .factories import CENTRE, category, make_incident
 

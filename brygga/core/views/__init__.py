@@ -27,6 +27,7 @@ from .organisations import (
     organisation_list,
 )
 from .overview import home, municipality_detail, municipality_list
+from .retention import retention_settings
 
 __all__ = [
     "area_create",
@@ -55,6 +56,7 @@ __all__ = [
     "page_not_found",
     "permission_denied",
     "resolve_municipality",
+    "retention_settings",
     "security_policy",
     "server_error",
     "user_account",

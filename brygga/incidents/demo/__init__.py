@@ -26,6 +26,7 @@ The package, by what it loads:
                          the texts of the reports
 * :mod:`.partners`       the synthetic partner reports: generated and inserted
 * :mod:`.police_events`  the shipped police events, through the ordinary police import
+* :mod:`.records`        tips, personal-data reports, deleted incidents and import history
 
 ``brygga demo`` calls :func:`load_incident_demo` through ``IncidentsConfig.load_demo``.
 """
@@ -36,6 +37,7 @@ from datetime import date
 
 from .partners import _pools, generate, load_synthetic
 from .police_events import POLICE_FILE, load_police
+from .records import load_records
 
 __all__ = [
     "POLICE_FILE",
@@ -43,6 +45,7 @@ __all__ = [
     "generate",
     "load_incident_demo",
     "load_police",
+    "load_records",
     "load_synthetic",
 ]
 
@@ -50,4 +53,8 @@ __all__ = [
 def load_incident_demo(*, today: date | None = None) -> dict:
     """The demo incidents: generated partner reports from the demo organisations and the real
     police events for Västernorrlands län. Idempotent; returns the counts."""
-    return {"synthetic": load_synthetic(today=today), "police": load_police()}
+    return {
+        "synthetic": load_synthetic(today=today),
+        "police": load_police(),
+        "records": load_records(),
+    }

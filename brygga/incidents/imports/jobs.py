@@ -345,6 +345,28 @@ def release_expired_file(
     )
 
 
+def dispose_error_details(ids: list[int], now: datetime) -> None:
+    """Gallring: remove the row errors of finished jobs (they quote the file's cells); the
+    counts and the summary stay, and the job's page says when the details were removed."""
+    ImportJob.objects.filter(pk__in=ids, state__in=(DONE, FAILED)).update(
+        errors=[], details_disposed_at=now
+    )
+
+
+def release_files_for_disposal(ids: list[int], *, hours: int) -> list[str]:
+    """Gallring: let go of the stored files of the jobs ``ids`` (locked, so a worker that is
+    reading one is not cut off mid-file: an active job keeps its file); returns the names to
+    remove after the commit."""
+    names = []
+    locked = ImportJob.objects.select_for_update().filter(pk__in=ids).exclude(stored_file="")
+    for job in locked.exclude(state__in=ACTIVE).order_by("pk"):
+        names.append(job.stored_file)
+        job.options = {**(job.options or {}), EXPIRED_KEY: hours}
+        job.stored_file = ""
+        job.save(update_fields=["stored_file", "options", "updated_at"])
+    return names
+
+
 # --- stuck jobs -----------------------------------------------------------------------------
 def stale_limit() -> timedelta:
     """How long an active job may go without a progress update (``BRYGGA_IMPORT_STALE_MINUTES``)."""

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brygga.audit.context import acting_as
+from brygga.audit.keys import fingerprint
 from brygga.audit.services import log_action
 from brygga.core.access import CHANGE, SystemActor, resolver_for
 from brygga.core.models import Municipality, Organisation
@@ -454,10 +455,6 @@ def _create(key: Open311Key, municipality: Municipality, cleaned: _Cleaned, clie
 PUBLISHED_TEXT_MAX = 5000
 
 
-def _text_fingerprint(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
 def _publishable(*, actor, incident: Incident) -> Open311Request:
     from ..access import can_publish_tip
 
@@ -501,7 +498,7 @@ def open311_tip_publish(*, actor, incident: Incident, text: str) -> Open311Reque
     log_action(
         event_type="open311_tip_published",
         subject=incident,
-        details={"text": _text_fingerprint(text), "length": len(text)},
+        details={"text": fingerprint(text), "length": len(text)},
     )
     return request
 
