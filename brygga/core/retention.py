@@ -130,7 +130,10 @@ def periods_for(municipality) -> dict[str, int]:
             "rule", "value"
         ):
             if key in values:
-                values[key] = value
+                # a saved value above a limit lowered since (the installation's upload
+                # retention) counts as the limit
+                maximum = _rules[key].effective_maximum()
+                values[key] = min(value, maximum) if maximum is not None else value
     return values
 
 

@@ -412,6 +412,8 @@ def retention_period_set(*, actor, municipality: Municipality, rule_key: str, va
         rule = retention.rule(rule_key)
     except KeyError:
         raise ValidationError(_("Unknown retention rule.")) from None
+    if retention.MUNICIPALITY not in rule.scopes:  # e.g. sign-in records: installation-wide
+        raise ValidationError(_("Unknown retention rule."))
     check_retention_value(rule, value)
     existing = RetentionPeriod.objects.filter(municipality=municipality, rule=rule.key).first()
     default = rule.effective_default()
@@ -428,6 +430,8 @@ def retention_period_set(*, actor, municipality: Municipality, rule_key: str, va
     log_action(
         event_type="retention_period_changed",
         subject=municipality,
+        municipality_id=municipality.pk,
+        actor=actor_for_user(actor),
         details={"rule": rule.key, "from": old, "to": value, "unit": rule.unit},
     )
 

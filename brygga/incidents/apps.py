@@ -21,7 +21,7 @@ class IncidentsConfig(AppConfig):
                 "ImportJob": ("progress", "processed_rows", "errors"),
                 "Open311Contact": ("email", "first_name", "last_name", "phone"),
             },
-            skip=("Open311Submission",),
+            skip=("Open311Submission", "DisposedSource"),
             redact={
                 "Incident": ("description", "place_description"),
                 "Open311Request": ("published_text",),

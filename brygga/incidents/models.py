@@ -523,3 +523,31 @@ class Open311Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.pk}"
+
+
+class DisposedSource(models.Model):
+    """The source id of an incident that a user deleted and gallring then removed for good
+    (``incidents.deleted``). Imports skip these ids as they skip ids already imported, so a
+    re-import of the same file or police data does not bring back what was deleted. The id is
+    the source's (a police event id, a row id of a file), not personal data."""
+
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_id = models.CharField(max_length=100)
+    disposed_at = models.DateTimeField()
+
+    objects = RestrictedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "source", "source_id"],
+                name="disposed_source_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "source_id"])]
+
+    def __str__(self) -> str:
+        return f"disposed {self.source}:{self.source_id}"

@@ -205,7 +205,7 @@ def register_rules() -> None:
             label=gettext_lazy("Incidents"),
             help_text=gettext_lazy(
                 "Every incident older than this, counted from when it happened, with its "
-                "contact details. 0 keeps incidents until further notice (the default: trends "
+                "contact details and public tip record. 0 keeps incidents until further notice (the default: trends "
                 "and comparisons need the history)."
             ),
             default=0,

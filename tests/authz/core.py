@@ -48,6 +48,7 @@ EXPECTED: dict[str, dict] = {
     ),
     "core:membership_delete": manage_page(),
     "core:security_policy": admin_page(),
+    "core:retention": admin_page(),
     "audit:log": admin_page(),
     "api:schema": api(),
     "api:docs": api(),

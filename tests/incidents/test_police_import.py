@@ -517,3 +517,26 @@ def test_command_missing_file_and_dry_run(db, tmp_path):
     assert Incident.objects.count() == sum(
         1 for r in sample()[:4] if place_of(r) in ("Sundsvall", "Västernorrlands län")
     )
+
+
+def test_an_event_deleted_and_removed_by_gallring_is_not_imported_again(db, tmp_path):
+    """Regression: once gallring removed a deleted police event for good (its row is gone), a
+    re-import of the same police file brought it back; its id is now remembered and skipped."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from brygga.core import retention
+    from brygga.incidents.models import DisposedSource
+
+    path = write(tmp_path, "police_sample.jsonl", SAMPLE.read_text(encoding="utf-8"))
+    first = run(path)
+    gone = Incident.objects.filter(source=Source.POLICE, municipality__isnull=False).first()
+    Incident.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    report = retention.run(now=timezone.now() + timedelta(days=31))
+    removed = [i.object_id for i in report.items if i.rule == "incidents.deleted"]
+    assert removed == [str(gone.pk)]
+    assert DisposedSource.objects.filter(source=Source.POLICE, source_id=gone.source_id).exists()
+    again = run(path)
+    assert (again.created, again.unchanged) == (0, first.created)
+    assert not Incident.objects.filter(source_id=gone.source_id).exists()

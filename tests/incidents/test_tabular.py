@@ -691,3 +691,31 @@ def test_detect_never_fails_with_anything_but_a_message(data):
         list(table.rows([]))
     except tabular.TabularError as exc:
         assert "slump.csv" in exc.message
+
+
+def test_a_deleted_row_removed_by_gallring_is_not_imported_again(world):
+    """Regression: once gallring removed a deleted incident for good, a re-import of the same
+    file brought it back; its source id is now remembered and skipped."""
+    from brygga.core import retention
+    from brygga.incidents.models import DisposedSource
+    from brygga.incidents.services import incident_delete
+
+    data = csv_bytes([row("A1"), row("A2")])
+    run(world, data)
+    gone = Incident.objects.get(source_id="A1")
+    incident_delete(actor=world.users["coordinator"], incident=gone)
+    report = retention.run(
+        municipalities=[world.sundsvall],
+        installation=False,
+        now=timezone.now() + timedelta(days=31),
+    )
+    assert [
+        (i.rule, i.object_id) for i in report.items if i.object_type == "incidents.incident"
+    ] == [("incidents.deleted", str(gone.pk))]
+    assert not Incident.objects.filter(pk=gone.pk).exists()
+    assert DisposedSource.objects.filter(
+        municipality=world.sundsvall, source=Source.IMPORT, source_id="A1"
+    ).exists()
+    result, _ = run(world, data)
+    assert (result.created, result.unchanged) == (0, 2)
+    assert not Incident.objects.filter(source_id="A1").exists()

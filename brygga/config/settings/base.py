@@ -312,7 +312,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
+        # django-axes logs every failed sign-in and lockout at WARNING with the user name as
+        # typed (often a password in the wrong field) and the address. The audit trail records
+        # them (the name only if it is an account, else a keyed fingerprint), so the journal
+        # gets axes' errors only.
+        "axes": {"level": "ERROR"},
     },
 }
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brygga.core.access import CHANGE
 from brygga.core.forms import apply_errors
+from brygga.core.retention import periods_for
 from brygga.core.views.decorators import municipality_view
 from brygga.incidents.models import Incident, Open311Key
 
@@ -152,10 +153,18 @@ def open311_contact(request, municipality, pk: int):
         contact = selectors.contact_for(
             request.user, incident, purpose=_("Follow-up of a public tip (Open311)")
         )
+    kept_days = periods_for(municipality)["incidents.tip_contacts"]
+    disposed = contact is None and incident.created_at < timezone.now() - timedelta(days=kept_days)
     return render(
         request,
         "incidents/open311_contact.html",
-        {"municipality": municipality, "incident": incident, "contact": contact},
+        {
+            "municipality": municipality,
+            "incident": incident,
+            "contact": contact,
+            "kept_days": kept_days,
+            "past_retention": disposed,
+        },
     )
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from brygga.core.retention import CLEAR, DELETE, REMOVE_FILE, Disposal, periods_for
 
-from ..models import ImportJob, Incident, Open311Contact, Open311Request
+from ..models import DisposedSource, ImportJob, Incident, Open311Contact, Open311Request
 
 CHUNK = 500
 _DELETABLE = {m._meta.label_lower: m for m in (Open311Contact, Open311Request, Incident)}
@@ -25,6 +25,26 @@ def _chunks(ids: Sequence, size: int = CHUNK):
         yield ids[start : start + size]
 
 
+def _municipality(pk: int | None):
+    from brygga.core.models import Municipality
+
+    return Municipality.objects.get(pk=pk) if pk is not None else None
+
+
+def _keep_source_ids(ids: list[int], now) -> None:
+    """Remember the source ids of the deleted incidents removed for good, so that imports
+    skip them (``DisposedSource``)."""
+    for chunk in _chunks(ids):
+        rows = Incident.objects.filter(pk__in=chunk).exclude(source_id="")
+        DisposedSource.objects.bulk_create(
+            [
+                DisposedSource(municipality_id=m, source=source, source_id=sid, disposed_at=now)
+                for m, source, sid in rows.values_list("municipality_id", "source", "source_id")
+            ],
+            ignore_conflicts=True,
+        )
+
+
 def apply_disposals(items: Sequence[Disposal], now) -> None:
     from ..imports import jobs
     from ..imports.storage import delete_upload
@@ -32,6 +52,16 @@ def apply_disposals(items: Sequence[Disposal], now) -> None:
     by: dict[tuple[str, str], list[str]] = defaultdict(list)
     for item in items:
         by[(item.action, item.object_type)].append(item.object_id)
+    _keep_source_ids(
+        [
+            int(i.object_id)
+            for i in items
+            if i.rule == "incidents.deleted"
+            and i.action == DELETE
+            and i.object_type == Incident._meta.label_lower
+        ],
+        now,
+    )
     # rows that hang on an incident first, so an incident's deletion finds them gone
     for label, model in _DELETABLE.items():
         for chunk in _chunks([int(i) for i in by.pop((DELETE, label), [])]):
@@ -46,8 +76,7 @@ def apply_disposals(items: Sequence[Disposal], now) -> None:
         jobs.dispose_error_details(list(chunk), now)
     file_ids = [int(i) for i in by.pop((REMOVE_FILE, job), [])]
     if file_ids:
-        municipality_id = items[0].municipality_id
-        hours = periods_for(municipality_id)["incidents.import_files"]
+        hours = periods_for(_municipality(items[0].municipality_id))["incidents.import_files"]
         for chunk in _chunks(file_ids):
             for name in jobs.release_files_for_disposal(list(chunk), hours=hours):
                 transaction.on_commit(lambda name=name: delete_upload(name))

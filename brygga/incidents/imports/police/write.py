@@ -37,7 +37,7 @@ from brygga.audit.services import log_action
 from brygga.core.access import SystemActor, resolver_for
 from brygga.core.models import Municipality
 
-from ...models import ImportJob, Incident, PoliceTypeMapping, Source
+from ...models import DisposedSource, ImportJob, Incident, PoliceTypeMapping, Source
 from ...services import IncidentBulkWriter
 from .. import jobs
 from .mapping import (
@@ -328,10 +328,17 @@ def _save(
         if not feed:
             keys = {e.police_id: own_source_id(municipality, e.police_id) for e in batch}
         # the feed's events, and (for an own upload) the municipality's copies stored before
+        wanted = [*keys, *keys.values()]
         existing = set(
-            Incident.objects.filter(
-                source=Source.POLICE, source_id__in=[*keys, *keys.values()]
-            ).values_list("source_id", flat=True)
+            Incident.objects.filter(source=Source.POLICE, source_id__in=wanted).values_list(
+                "source_id", flat=True
+            )
+        )
+        # deleted by a user and removed for good by gallring: not brought back
+        existing.update(
+            DisposedSource.objects.filter(source=Source.POLICE, source_id__in=wanted).values_list(
+                "source_id", flat=True
+            )
         )
         new = []
         copies = []  # municipalities' own copies of the feed's new events

@@ -1,8 +1,9 @@
 """Writing: the one place the rows of a CSV/Excel import are written, inside the import's
 transaction.
 
-Rows whose ``source_id`` was imported before in the municipality are skipped and counted as
-unchanged, so a re-import adds nothing; rows without an id are always inserted. The rest go to
+Rows whose ``source_id`` was imported before in the municipality (or was deleted and then
+removed for good by gallring, ``DisposedSource``) are skipped and counted as unchanged, so a
+re-import adds nothing; rows without an id are always inserted. The rest go to
 :class:`brygga.incidents.services.IncidentBulkWriter` a batch at a time, with
 ``source="import"``, the job, the chosen reporting organisation, ``reported_by`` and the
 personal-data flag; the services complete each row's county, coordinates and area.
@@ -19,7 +20,7 @@ from django.db import connection
 
 from brygga.core.models import Municipality, Organisation
 
-from ...models import ImportJob, Incident, Source
+from ...models import DisposedSource, ImportJob, Incident, Source
 from ...services import IncidentBulkWriter
 from .report import ImportResult
 from .validate import ROW_COLUMNS, ProgressFn
@@ -39,6 +40,12 @@ def _existing(cursor, municipality: Municipality, sids: list[str]) -> set[str]:
             [municipality.pk, Source.IMPORT.value, *chunk],
         )
         found.update(r[0] for r in cursor.fetchall())
+        # deleted by a user and removed for good by gallring: not brought back
+        found.update(
+            DisposedSource.objects.filter(
+                municipality=municipality, source=Source.IMPORT, source_id__in=chunk
+            ).values_list("source_id", flat=True)
+        )
     return found
 
 
