@@ -7,7 +7,9 @@ with the factories of tests/core/factories.py (each app's tests have their ``fac
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -243,5 +245,61 @@ def _reference_data_survives_flushes(request, django_db_setup, django_db_blocker
 
             load_reference_geography(County, Municipality)
         if not Category.objects.exists():
-            load_default_categories(Category, PoliceTypeMapping)
+            # Committed outside any test's transaction: without change history, or its audit
+            # rows would outlive the flush and show up in the next test's trail.
+            with _untracked(Category, PoliceTypeMapping):
+                load_default_categories(Category, PoliceTypeMapping)
     yield
+
+
+@contextlib.contextmanager
+def _untracked(*models):
+    """Switch off the audit trail's change tracking (brygga.audit.tracking) for ``models``."""
+    from django.db.models.signals import post_save, pre_save
+
+    from brygga.audit import tracking
+
+    uids = [(m, f"brygga-audit-{m._meta.label_lower}") for m in models]
+    for model, uid in uids:
+        pre_save.disconnect(sender=model, dispatch_uid=uid + "-pre")
+        post_save.disconnect(sender=model, dispatch_uid=uid + "-post")
+    try:
+        yield
+    finally:
+        for model, uid in uids:
+            pre_save.connect(tracking._pre_save, sender=model, dispatch_uid=uid + "-pre")
+            post_save.connect(tracking._post_save, sender=model, dispatch_uid=uid + "-post")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On a Citus coordinator (the CI's Citus stage, scripts/citus-cluster), give each test
+    database the cluster's workers and the distributed layout, as `brygga citus distribute`
+    does for an installation. The test databases reach the workers because the coordinator
+    propagates CREATE DATABASE (citus.enable_create_database_propagation, set by the script).
+    Elsewhere nothing happens."""
+    workers = os.environ.get("BRYGGA_CITUS_WORKERS", "")
+    if workers:
+        from django.core.management import call_command
+        from django.db import connection
+
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_dist_node WHERE groupid <> 0")
+            if cursor.fetchone()[0] == 0:
+                host, port = connection.settings_dict["HOST"], connection.settings_dict["PORT"]
+                cursor.execute("SELECT citus_set_coordinator_host(%s, %s)", [host, int(port)])
+                for worker in workers.split(","):
+                    whost, wport = worker.rsplit(":", 1)
+                    cursor.execute("SELECT citus_add_node(%s, %s)", [whost, int(wport)])
+            call_command("citus", "distribute", verbosity=0)
+    yield
+    if workers:
+        # Citus keeps connections to the test database open (its maintenance daemon, cached
+        # connections of the coordinator to itself); end them so that it can be dropped.
+        from django.db import connection
+
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

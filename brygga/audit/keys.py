@@ -48,7 +48,11 @@ HASHED_FIELDS = (
     "request_id",
     "prev_hash",
     "key_id",
+    "chain",
 )
+# Covered only when set (not empty, not 0), so the rows written before the field existed keep
+# their hashes: key_id since the chain was keyed, chain since there is one per municipality.
+OPTIONAL_FIELDS = ("key_id", "chain")
 GENERATE_HINT = (
     "Make a key with: python3 -c \"import secrets; print('k1:' + secrets.token_urlsafe(32))\""
 )
@@ -131,11 +135,13 @@ def audit_keys() -> AuditKeys:
 
 def canonical(fields: dict[str, Any]) -> bytes:
     """The bytes a row's hash covers: the ``HASHED_FIELDS`` as compact JSON with sorted keys,
-    UTF-8, ``created_at`` in UTC with microseconds. ``key_id`` is covered only when it is set,
-    so the hashes of the rows written before keys existed stay valid."""
-    payload = {name: fields[name] for name in HASHED_FIELDS if name != "key_id"}
-    if fields.get("key_id"):
-        payload["key_id"] = fields["key_id"]
+    UTF-8, ``created_at`` in UTC with microseconds. ``key_id`` and ``chain`` are covered only
+    when they are set (``OPTIONAL_FIELDS``), so the hashes of the rows written before keys and
+    per-municipality chains existed stay valid."""
+    payload = {name: fields[name] for name in HASHED_FIELDS if name not in OPTIONAL_FIELDS}
+    for name in OPTIONAL_FIELDS:
+        if fields.get(name):
+            payload[name] = fields[name]
     created = payload["created_at"]
     if isinstance(created, datetime):
         payload["created_at"] = created.astimezone(UTC).isoformat(timespec="microseconds")

@@ -1,10 +1,17 @@
 """The audit trail: one append-only, hash-chained table for changes, reads of personal data
 and domain events.
 
-Each row carries ``seq`` (1, 2, 3… without gaps), the hash of the previous row and its own
-hash: an HMAC-SHA256, with a key kept outside the database (``brygga.audit.keys``), over a
-canonical JSON form of all its fields. ``brygga audit verify`` recomputes the chain and names
-the first row that was edited, removed or inserted out of band. The ORM refuses to update or
+There is one chain per municipality and one for the installation (``chain``: the
+municipality's id, 0 for rows of no municipality — sign-ins, installation-wide imports — and for
+every row written before the chains were split, version 0.x's one global chain). Writers in
+different municipalities lock different heads (``ChainHead``), so they never wait on one
+another, and a chain can live with its tenant when the tables are distributed (Citus).
+
+Each row carries ``seq`` (an installation-wide number from a sequence: ascending, unique, with
+gaps), its chain, the hash of the previous row of its chain and its own hash: an HMAC-SHA256,
+with a key kept outside the database (``brygga.audit.keys``), over a canonical JSON form of all
+its fields. ``brygga audit verify`` recomputes every chain and names the first row that was
+edited, removed or inserted out of band. The ORM refuses to update or
 delete rows, and so does the database (triggers, migration 0003); the chain catches what is
 done behind their back.
 """
@@ -46,8 +53,13 @@ class EventKind(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed sign-in")
 
 
+INSTALLATION_CHAIN = 0
+
+
 class AuditEvent(models.Model):
     seq = models.BigIntegerField(primary_key=True)
+    # The chain the row belongs to: its municipality's id, or 0 (INSTALLATION_CHAIN).
+    chain = models.BigIntegerField(_("chain"), default=INSTALLATION_CHAIN)
     created_at = models.DateTimeField(_("time"))
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
     actor_label = models.CharField(_("actor"), max_length=150)
@@ -64,7 +76,9 @@ class AuditEvent(models.Model):
     # The id of the key in BRYGGA_AUDIT_KEYS that signed the row; "" for the plain SHA-256 rows
     # written before the chain was keyed (keys.LEGACY_KEY_ID).
     key_id = models.CharField(_("key id"), max_length=32, blank=True, default="")
-    hash = models.CharField(max_length=64, unique=True)
+    # Unique within its chain (a distributed table's unique constraints must include the column
+    # it is distributed by: the chain).
+    hash = models.CharField(max_length=64)
 
     objects = models.Manager.from_queryset(AuditQuerySet)()
 
@@ -78,6 +92,11 @@ class AuditEvent(models.Model):
             models.Index(fields=["municipality_id", "created_at"]),
             # services._check_signing_key: has a key signed rows before?
             models.Index(fields=["key_id"], name="audit_audit_key_id_idx"),
+            # one chain in order (verify, the head checks)
+            models.Index(fields=["chain", "seq"], name="audit_chain_seq_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "hash"], name="audit_hash_unique_in_chain"),
         ]
 
     def __str__(self) -> str:
@@ -102,9 +121,11 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """The newest row of the chain; locked while a row is appended so writers serialise."""
+    """The newest row of one chain (``id``: the chain, see ``AuditEvent.chain``); locked while
+    a row is appended to that chain, so the writers of one municipality serialise and those of
+    different municipalities do not."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    id = models.BigIntegerField(primary_key=True)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
@@ -112,4 +133,21 @@ class ChainHead(models.Model):
         verbose_name = _("audit chain head")
 
     def __str__(self) -> str:
-        return f"head #{self.seq}"
+        return f"chain {self.id} head #{self.seq}"
+
+
+class SigningKey(models.Model):
+    """Which key of ``BRYGGA_AUDIT_KEYS`` signs now (one row): read by every writer, written
+    only when a new key signs its first row. A process still running with a replaced key finds
+    another key here and refuses to write (``services._check_signing_key``), in every chain,
+    also one that no row has reached since the rotation."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    key_id = models.CharField(max_length=32)
+    since_seq = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("audit signing key")
+
+    def __str__(self) -> str:
+        return f"{self.key_id} since #{self.since_seq}"

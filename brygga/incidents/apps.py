@@ -14,6 +14,7 @@ class IncidentsConfig(AppConfig):
 
         access.register()
         retention.register_rules()
+        register_layout()
         track_app_models(
             self,
             exclude={
@@ -62,3 +63,33 @@ class IncidentsConfig(AppConfig):
             gettext("Import jobs marked as failed (they stopped without finishing): %(jobs)s")
             % {"jobs": ", ".join(str(j.pk) for j in recovered)}
         ]
+
+
+def register_layout() -> None:
+    """The incident tables on a Citus cluster (``brygga.core.citus``)."""
+    from brygga.core.citus import Reference, register, register_pending
+
+    from .models import (
+        Category,
+        DisposedSource,
+        ImportJob,
+        ImportProfile,
+        Incident,
+        NilReport,
+        Open311Contact,
+        Open311Key,
+        Open311Request,
+        Open311Submission,
+        PoliceTypeMapping,
+    )
+
+    register(Reference(Category), Reference(PoliceTypeMapping))
+    register_pending(
+        Incident,
+        "primary key without municipality_id; county-level police events have none",
+    )
+    register_pending(ImportJob, "primary key without municipality_id; feed imports have none")
+    register_pending(DisposedSource, "county-level police events have no municipality")
+    register_pending(Open311Submission, "no municipality_id")
+    for model in (ImportProfile, NilReport, Open311Contact, Open311Key, Open311Request):
+        register_pending(model, "primary key without municipality_id")

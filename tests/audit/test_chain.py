@@ -44,7 +44,11 @@ def _sql(statement: str, *params):
 def test_edited_row_is_named(world):
     target = AuditEvent.objects.order_by("seq")[4]
     _sql("UPDATE audit_auditevent SET object_repr = %s WHERE seq = %s", "ändrad", target.seq)
-    with pytest.raises(CommandError, match=rf"seq={target.seq}: content does not match"):
+    with pytest.raises(
+        CommandError,
+        match=rf"Audit chain {target.chain} broken at row seq={target.seq}: "
+        rf"chain {target.chain}: content does not match",
+    ):
         call_command("audit", "verify")
 
 
@@ -60,44 +64,67 @@ def test_edited_changes_json_is_named(world):
 
 
 def test_deleted_row_is_named(world):
+    """Row numbers have gaps within a chain (they are unique across the installation), so a
+    row removed from the middle shows as the broken link of the next row of its chain."""
     target = AuditEvent.objects.order_by("seq")[3]
+    after = AuditEvent.objects.filter(chain=target.chain, seq__gt=target.seq).order_by("seq")[0]
     _sql("DELETE FROM audit_auditevent WHERE seq = %s", target.seq)
-    with pytest.raises(CommandError, match=rf"seq={target.seq}: row {target.seq} is missing"):
+    with pytest.raises(
+        CommandError,
+        match=rf"Audit chain {target.chain} broken at row seq={after.seq}: chain {target.chain}: "
+        r"link to the previous row is broken \(a row before it was removed",
+    ):
         call_command("audit", "verify")
 
 
 def test_deleted_last_rows_are_found(world):
     last = AuditEvent.objects.order_by("-seq").first()
     _sql("DELETE FROM audit_auditevent WHERE seq = %s", last.seq)
-    with pytest.raises(CommandError, match=rf"seq={last.seq}"):
+    with pytest.raises(
+        CommandError,
+        match=rf"Audit chain {last.chain} broken at row .* removed from the end \(the chain's "
+        rf"head is seq={last.seq}\)",
+    ):
         call_command("audit", "verify")
 
 
 def test_row_inserted_out_of_band_is_named(world):
-    """A forger who recomputes the hash still breaks the link to the chain head."""
-    last = AuditEvent.objects.order_by("-seq").first()
+    """A forger who recomputes the hash (with the key) and links the row to its chain's newest
+    row still breaks the link to the chain head."""
+    chain = world.sundsvall.pk
+    last = AuditEvent.objects.filter(chain=chain).order_by("-seq").first()
     forged = AuditEvent(
-        seq=last.seq + 1,
+        seq=tampering.free_seq(),
+        chain=chain,
         created_at=last.created_at,
         actor_label="forger",
+        municipality_id=chain,
         kind="action",
         prev_hash=last.hash,
+        key_id=last.key_id,  # signed with the key, as someone who stole it with the server
     )
     forged.hash = forged.compute_hash()
     _sql(
-        "INSERT INTO audit_auditevent (seq, created_at, actor_label, kind, event_type, "
-        "object_type, object_id, object_repr, changes, purpose, request_id, prev_hash, key_id, "
-        "hash) VALUES (%s, %s, %s, %s, '', '', '', '', %s, '', '', %s, %s, %s)",
+        "INSERT INTO audit_auditevent (seq, chain, created_at, actor_label, municipality_id, "
+        "kind, event_type, object_type, object_id, object_repr, changes, purpose, request_id, "
+        "prev_hash, key_id, hash) "
+        "VALUES (%s, %s, %s, %s, %s, %s, '', '', '', '', %s, '', '', %s, %s, %s)",
         forged.seq,
+        forged.chain,
         forged.created_at,
         "forger",
+        chain,
         "action",
         "{}",
         forged.prev_hash,
         forged.key_id,
         forged.hash,
     )
-    with pytest.raises(CommandError, match=rf"seq={forged.seq}"):
+    with pytest.raises(
+        CommandError,
+        match=rf"Audit chain {chain} broken at row seq={forged.seq}: chain {chain}: rows were "
+        r"appended outside Brygga",
+    ):
         call_command("audit", "verify")
 
 

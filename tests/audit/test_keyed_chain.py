@@ -17,8 +17,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import override_settings
 
-from brygga.audit.models import AuditEvent, ChainHead
+from brygga.audit.models import AuditEvent, ChainHead, SigningKey
 from brygga.audit.services import log_action
+from brygga.core import citus
 
 from . import tampering
 
@@ -41,9 +42,19 @@ def verify(*args: str) -> str:
     return out.getvalue()
 
 
-def printed_head(output: str) -> str:
-    (head,) = re.findall(r"^Head: (\d+:[0-9a-f]{64})$", output, flags=re.MULTILINE)
-    return head
+def printed_heads(output: str) -> dict[int, str]:
+    """The ``Head: CHAIN:SEQ:HASH`` lines, one per chain: chain -> "CHAIN:SEQ:HASH"."""
+    heads = re.findall(r"^Head: ((\d+):\d+:[0-9a-f]{64})$", output, flags=re.MULTILINE)
+    assert len({chain for _, chain in heads}) == len(heads), output
+    return {int(chain): head for head, chain in heads}
+
+
+def printed_head(output: str, chain: int) -> str:
+    return printed_heads(output)[chain]
+
+
+def seq_of(head: str) -> int:
+    return int(head.split(":")[1])
 
 
 def new_key() -> str:
@@ -60,53 +71,93 @@ def test_rows_are_signed_with_the_current_key_not_plain_sha256(world):
 
 
 def test_verify_prints_the_head_it_verified(world):
+    """One head per chain: the installation's (users), Sundsvall's and Timrå's."""
     out = verify()
-    head = ChainHead.objects.get(id=1)
-    assert printed_head(out) == f"{head.seq}:{head.hash}"
-    assert f"Rows per key: {audit_keys().current_id}: {head.seq}." in out
+    heads = {h.id: f"{h.id}:{h.seq}:{h.hash}" for h in ChainHead.objects.all()}
+    assert set(heads) == {0, world.sundsvall.pk, world.timra.pk}
+    assert printed_heads(out) == heads
+    for chain, head in heads.items():
+        newest = AuditEvent.objects.filter(chain=chain).order_by("-seq").first()
+        assert head == f"{chain}:{newest.seq}:{newest.hash}"
+    n = AuditEvent.objects.count()
+    assert f"Audit chain intact: {n} rows verified in 3 chains." in out
+    assert f"Rows per key: {audit_keys().current_id}: {n}." in out
 
 
 def test_chain_recomputed_with_plain_sha256_is_detected(world):
-    """The attacker rewrites every row's hash (and the head) with plain SHA-256, as the chain
-    was computed before it was keyed: every link and hash holds, but no row carries a key."""
-    tampering.sql("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = 3")
-    tampering.rewrite_chain(tampering.plain_sha256)
-    last = ChainHead.objects.get(id=1).seq
-    with pytest.raises(CommandError, match=rf"seq={last}: the newest row has no audit key"):
+    """The attacker rewrites every row's hash of a chain (and its head) with plain SHA-256, as
+    the chain was computed before it was keyed: every link and hash holds, but no row carries a
+    key."""
+    chain = world.sundsvall.pk
+    third = tampering.chain_rows(chain)[2]
+    tampering.sql(
+        "UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = %s", third.seq
+    )
+    tampering.rewrite_chain(tampering.plain_sha256, chain=chain)
+    last = ChainHead.objects.get(id=chain).seq
+    with pytest.raises(
+        CommandError,
+        match=rf"Audit chain {chain} broken at row seq={last}: chain {chain}: the newest row has "
+        r"no audit key",
+    ):
         verify()
 
 
 def test_chain_recomputed_with_a_wrong_key_is_detected(world):
-    tampering.sql("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = 3")
-    tampering.rewrite_chain(tampering.keyed_with(audit_keys().current_id))
-    with pytest.raises(CommandError, match=r"seq=1: content does not match its hash"):
+    chain = world.sundsvall.pk
+    first, _, third, *_ = tampering.chain_rows(chain)
+    tampering.sql(
+        "UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = %s", third.seq
+    )
+    tampering.rewrite_chain(tampering.keyed_with(audit_keys().current_id), chain=chain)
+    with pytest.raises(
+        CommandError,
+        match=rf"Audit chain {chain} broken at row seq={first.seq}: chain {chain}: content does "
+        "not match its hash",
+    ):
         verify()
 
 
 def test_chain_signed_under_a_key_id_of_the_attackers_own_is_detected(world):
-    tampering.rewrite_chain(tampering.keyed_with("k9"), start=5)
-    with pytest.raises(CommandError, match=r"seq=5: row is signed with the key 'k9'"):
+    chain = world.sundsvall.pk
+    fifth = tampering.chain_rows(chain)[4]
+    tampering.rewrite_chain(tampering.keyed_with("k9"), chain=chain, start=5)
+    with pytest.raises(
+        CommandError,
+        match=rf"Audit chain {chain} broken at row seq={fifth.seq}: chain {chain}: row is signed "
+        "with the key 'k9'",
+    ):
         verify()
 
 
-def test_forged_row_with_a_keyless_hash_is_detected(world):
-    """A row appended with plain SQL, its hash computed as a legacy (key-less) row and the
-    head moved to it: links and head hold, but a key-less row cannot follow signed ones."""
-    seq = tampering.append_row(tampering.plain_sha256, event_type="lägesbild_published")
-    with pytest.raises(CommandError, match=rf"seq={seq}: row has no audit key"):
+@pytest.mark.parametrize("where", ["installation", "municipality"])
+def test_forged_row_with_a_keyless_hash_is_detected(world, where):
+    """A row appended with plain SQL, its hash computed as a legacy (key-less) row and its
+    chain's head moved to it: links and head hold, but a key-less row cannot follow signed
+    ones."""
+    chain = 0 if where == "installation" else world.timra.pk
+    seq = tampering.append_row(
+        tampering.plain_sha256, chain=chain, event_type="lägesbild_published"
+    )
+    with pytest.raises(
+        CommandError, match=rf"Audit chain {chain} broken at row seq={seq}: .*row has no audit key"
+    ):
         verify()
 
 
 def test_truncated_tail_is_detected_with_the_expected_head(world):
-    anchor = printed_head(verify())
+    chain = world.sundsvall.pk
+    anchor = printed_head(verify(), chain)
+    seq = seq_of(anchor)
     log_action(event_type="after_the_anchor", subject=world.sundsvall)
-    tampering.cut_tail(4)  # rows after the anchor and three before it, head moved back
-    seq = int(anchor.split(":")[0])
+    end = tampering.cut_tail(4, chain=chain)  # the row after the anchor and three before it
+    assert end == tampering.chain_rows(chain)[-1] and end.seq < seq
     verify()  # the database alone cannot tell: the head was moved with the rows
     with pytest.raises(
         CommandError,
-        match=rf"does not reach the expected head: the chain ends at seq={seq - 3}, but the "
-        rf"expected head is seq={seq}: rows {seq - 2}–{seq} were removed from the end",
+        match=rf"does not reach the expected head: chain {chain}: the chain ends at "
+        rf"seq={end.seq}, but the expected head is seq={seq}: rows were removed from the end\. "
+        rf"The chain in the database ends at Head: {chain}:{end.seq}:{end.hash}\.",
     ):
         verify("--expect-head", anchor)
 
@@ -114,77 +165,137 @@ def test_truncated_tail_is_detected_with_the_expected_head(world):
 def test_chain_rewritten_with_the_key_is_detected_at_the_expected_head(world):
     """Even someone holding the key (stolen with the server) cannot rewrite rows up to a head
     recorded outside the database."""
-    anchor = printed_head(verify())
-    seq = int(anchor.split(":")[0])
+    chain = world.sundsvall.pk
+    anchor = printed_head(verify(), chain)
+    seq = seq_of(anchor)
+    rows = tampering.chain_rows(chain)
+    assert rows[-1].seq == seq
     keys = audit_keys()
-    tampering.sql("UPDATE audit_auditevent SET object_repr = 'rewritten' WHERE seq = %s", seq - 1)
+    tampering.sql(
+        "UPDATE audit_auditevent SET object_repr = 'rewritten' WHERE seq = %s", rows[-2].seq
+    )
     tampering.rewrite_chain(
-        tampering.keyed_with(keys.current_id, keys.keys[keys.current_id]), start=seq - 1
+        tampering.keyed_with(keys.current_id, keys.keys[keys.current_id]),
+        chain=chain,
+        start=len(rows) - 1,
     )
     verify()  # valid with the key
-    with pytest.raises(CommandError, match=rf"row {seq} has the hash [0-9a-f]{{64}}, but the"):
+    with pytest.raises(
+        CommandError,
+        match=rf"chain {chain}: row {seq} has the hash [0-9a-f]{{64}}, but the expected head is "
+        rf"{seq}:[0-9a-f]{{64}}: the chain was rewritten",
+    ):
         verify("--expect-head", anchor)
 
 
 def test_expected_heads_that_hold_are_confirmed(world):
-    first = printed_head(verify())
+    first = printed_heads(verify())
     log_action(event_type="later", subject=world.sundsvall)
-    out = verify("--expect-head", first, "--expect-head", "0:" + "0" * 64)
-    assert f"Expected head {first[: first.index(':') + 13]}… found in the chain." in out
-    assert printed_head(out) != first
+    genesis = "0" * 64
+    args = [a for head in first.values() for a in ("--expect-head", head)]
+    out = verify(
+        *args, "--expect-head", f"0:{genesis}", "--expect-head", f"{world.timra.pk}:0:{genesis}"
+    )
+    for head in first.values():
+        chain, seq, h = head.split(":")
+        assert f"Expected head {chain}:{seq}:{h[:12]}… found in the chain." in out
+    # a SEQ:HASH head (from before the chains were split) is one of chain 0
+    assert f"Expected head 0:0:{genesis[:12]}… found in the chain." in out
+    assert f"Expected head {world.timra.pk}:0:{genesis[:12]}… found in the chain." in out
+    now = printed_heads(out)
+    assert now[world.sundsvall.pk] != first[world.sundsvall.pk]
+    assert {c: h for c, h in now.items() if c != world.sundsvall.pk} == {
+        c: h for c, h in first.items() if c != world.sundsvall.pk
+    }
 
 
-def test_expected_head_must_be_seq_and_hash(world):
-    with pytest.raises(CommandError, match="is not a head: give SEQ:HASH"):
-        verify("--expect-head", "12")
+def test_expected_head_must_be_chain_seq_and_hash(world):
+    for wrong in ("12", "x:12:" + "0" * 64, "1:2:3:" + "0" * 64, "0:12:" + "0" * 63):
+        with pytest.raises(CommandError, match="is not a head: give CHAIN:SEQ:HASH"):
+            verify("--expect-head", wrong)
 
 
 def test_key_rotation_new_rows_signed_with_the_new_key_old_rows_verify(world, settings):
     old = audit_keys()
-    before = ChainHead.objects.get(id=1).seq
+    before = AuditEvent.objects.count()
     settings.BRYGGA_AUDIT_KEYS = f"k2:{new_key()},{settings.BRYGGA_AUDIT_KEYS}"
     event = log_action(event_type="after_rotation", subject=world.sundsvall)
     assert event.key_id == "k2" and event.prev_hash != ""
+    assert SigningKey.objects.get().key_id == "k2"
+    assert SigningKey.objects.get().since_seq == event.seq
+    # The other chains go on with the new key, too.
+    other = log_action(event_type="after_rotation", subject=world.timra)
+    assert other.key_id == "k2" and other.chain == world.timra.pk
     out = verify()
-    assert f"Rows per key: {old.current_id}: {before}, k2: 1." in out
+    assert f"Rows per key: {old.current_id}: {before}, k2: 2." in out
     # The old key is still needed for the rows it signed.
     settings.BRYGGA_AUDIT_KEYS = settings.BRYGGA_AUDIT_KEYS.split(",")[0]
+    first = tampering.chain_rows(0)[0]
     with pytest.raises(
-        CommandError, match=rf"seq=1: row is signed with the key '{old.current_id}', which"
+        CommandError,
+        match=rf"Audit chain 0 broken at row seq={first.seq}: row is signed with the key "
+        rf"'{old.current_id}', which",
     ):
         verify()
 
 
 def test_rows_of_a_migrated_database_verify_as_legacy_and_are_sealed(db):
-    """A database from before the keyed chain: plain SHA-256 rows, key id "". Migration 0002
-    seals them with one signed row; they verify, and rewriting them all without the key (the
-    seal included) is found."""
+    """A database from before the keyed chain: plain SHA-256 rows, key id "", one head (id 1).
+    Migration 0002 seals them with one signed row, migration 0004 makes them chain 0 (its head
+    moves to id 0); they verify, and rewriting them all without the key (the seal included) is
+    found."""
+    if citus.is_citus():
+        pytest.skip(
+            "a database from before audit.0002 is migrated on plain PostgreSQL before "
+            "`brygga citus distribute`; a distributed table never holds that state"
+        )
     assert not AuditEvent.objects.exists()
-    ChainHead.objects.get_or_create(id=1)
-    for _ in range(3):
-        tampering.append_row(tampering.plain_sha256, kind="login", actor_label="old")
+    ChainHead.objects.create(id=1)
+    legacy = [
+        tampering.append_row(tampering.plain_sha256, head_id=1, kind="login", actor_label="old")
+        for _ in range(3)
+    ]
+    schema_editor = SimpleNamespace(
+        connection=connection, execute=lambda sql, params=None: connection.cursor().execute(sql)
+    )
     migration = importlib.import_module("brygga.audit.migrations.0002_keyed_chain")
-    migration.seal_legacy_rows(apps, SimpleNamespace(connection=connection))
+    migration.seal_legacy_rows(apps, schema_editor)
+    split = importlib.import_module("brygga.audit.migrations.0004_chain_per_municipality")
+    split.move_head(apps, schema_editor)
+    split.sequence_and_triggers(apps, schema_editor)
     keys = audit_keys()
-    seal = AuditEvent.objects.get(seq=4)
+    seal = AuditEvent.objects.get(seq=legacy[-1] + 1)
     assert seal.event_type == "audit_chain_keyed" and seal.key_id == keys.current_id
-    assert seal.changes == {"legacy_rows": 3, "key_id": keys.current_id}
-    log_action(event_type="after_the_upgrade")
-    out = verify()
+    assert seal.changes == {"legacy_rows": legacy[-1], "key_id": keys.current_id}
+    assert list(ChainHead.objects.values_list("id", "seq", "hash")) == [(0, seal.seq, seal.hash)]
+    assert SigningKey.objects.get().key_id == keys.current_id
+    assert set(AuditEvent.objects.values_list("chain", flat=True)) == {0}
+    after = log_action(event_type="after_the_upgrade")
+    assert after.chain == 0 and after.prev_hash == seal.hash
+    out = verify("--expect-head", f"{legacy[-1]}:{AuditEvent.objects.get(seq=legacy[-1]).hash}")
     assert f"Rows per key: legacy SHA-256 (no key): 3, {keys.current_id}: 2." in out
+    assert printed_heads(out) == {0: f"0:{after.seq}:{after.hash}"}
     tampering.rewrite_chain(tampering.plain_sha256)
-    with pytest.raises(CommandError, match=r"seq=5: the newest row has no audit key"):
+    with pytest.raises(
+        CommandError,
+        match=rf"chain 0 broken at row seq={after.seq}: the newest row has no audit key",
+    ):
         verify()
 
 
 def test_a_keyless_row_cannot_be_inserted_before_the_seal_either(world):
     """Legacy rows verify only as the oldest part of the chain."""
+    first, second, third, *_ = tampering.chain_rows(0)
     tampering.rewrite_chain(tampering.plain_sha256, start=1)
     keys = audit_keys()
     signed = tampering.keyed_with(keys.current_id, keys.keys[keys.current_id])
     tampering.rewrite_chain(signed, start=2)
     tampering.rewrite_chain(tampering.plain_sha256, start=3)
-    with pytest.raises(CommandError, match=r"seq=3: row has no audit key .* since seq=2"):
+    with pytest.raises(
+        CommandError,
+        match=rf"chain 0 broken at row seq={third.seq}: row has no audit key .* "
+        rf"since seq={second.seq}",
+    ):
         verify()
 
 
@@ -198,29 +309,51 @@ def test_without_keys_no_row_is_written(world):
     assert AuditEvent.objects.count() == n
 
 
-def test_a_row_committed_while_verify_runs_is_not_taken_for_a_cut_tail(world, monkeypatch):
+@pytest.mark.parametrize("into", ["the chain just walked", "a chain walked before"])
+def test_a_row_committed_while_verify_runs_is_not_taken_for_a_cut_tail(world, monkeypatch, into):
     """The daily job runs while people work: a row appended (row and head in one commit) after
-    verify read its last batch and before it read the head is verified too, not reported as
-    "removed from the end"."""
-    from brygga.audit import chain
+    verify read a chain's last batch and before it read that chain's head is verified too, not
+    reported as "removed from the end"; one committed to a chain verify has finished with is
+    left for the next run, not taken for a row appended outside Brygga."""
+    from brygga.audit import chain as chain_module
 
-    class HeadReadJustAfterACommit:
-        class objects:
-            committed = False
+    sundsvall, timra = world.sundsvall, world.timra
+    assert sorted(ChainHead.objects.values_list("id", flat=True)) == [0, timra.pk, sundsvall.pk]
+    # Chains are walked in order: 0, Timrå, Sundsvall. The row is committed when verify reads
+    # Sundsvall's head (the last chain), into Sundsvall's chain or into Timrå's.
+    target = sundsvall if into == "the chain just walked" else timra
 
-            @classmethod
-            def filter(cls, **kwargs):
-                if not cls.committed:
-                    cls.committed = True
-                    log_action(event_type="while_verifying", subject=world.sundsvall)
-                return ChainHead.objects.filter(**kwargs)
+    class Heads:
+        committed = None
 
-    monkeypatch.setattr(chain, "ChainHead", HeadReadJustAfterACommit)
-    before = ChainHead.objects.get(id=1).seq
+        def __getattr__(self, name):
+            return getattr(ChainHead.objects, name)
+
+        def filter(self, *args, **kwargs):
+            if kwargs.get("id") == sundsvall.pk and Heads.committed is None:
+                Heads.committed = log_action(event_type="while_verifying", subject=target)
+            return ChainHead.objects.filter(*args, **kwargs)
+
+    before = AuditEvent.objects.count()
+    heads_before = printed_heads(verify())
+    monkeypatch.setattr(chain_module, "ChainHead", SimpleNamespace(objects=Heads()))
     out = verify()
-    assert HeadReadJustAfterACommit.objects.committed
-    assert f"Audit chain intact: {before + 1} rows verified." in out
-    assert printed_head(out) == f"{before + 1}:{ChainHead.objects.get(id=1).hash}"
+    row = Heads.committed
+    assert row is not None and row.chain == target.pk
+    if target == sundsvall:
+        assert f"Audit chain intact: {before + 1} rows verified in 3 chains." in out
+        assert printed_heads(out) == {
+            **heads_before,
+            sundsvall.pk: f"{sundsvall.pk}:{row.seq}:{row.hash}",
+        }
+    else:
+        # Timrå's chain was walked before the row came: verified up to its head then.
+        assert f"Audit chain intact: {before} rows verified in 3 chains." in out
+        assert printed_heads(out) == heads_before
+        assert row.prev_hash == heads_before[timra.pk].split(":")[2]
+        again = verify()  # the next run verifies it
+        assert f"Audit chain intact: {before + 1} rows verified in 3 chains." in again
+        assert printed_head(again, timra.pk) == f"{timra.pk}:{row.seq}:{row.hash}"
 
 
 def rotate(settings) -> tuple[str, str]:
@@ -230,33 +363,117 @@ def rotate(settings) -> tuple[str, str]:
     return old_setting, old_id
 
 
-def test_a_replaced_key_cannot_sign_rows_after_the_rotation(world, settings):
+@pytest.mark.parametrize("where", ["the same chain", "another chain", "the installation chain"])
+def test_a_replaced_key_cannot_sign_rows_after_the_rotation(world, settings, where):
     """Someone who holds the old key (it leaked; that is why it was replaced) appends a row
-    signed with it after the rotation: every hash holds, but keys do not go back."""
+    signed with it after the rotation: every hash holds, but keys do not go back, in any chain,
+    also one that no row has reached since the rotation."""
     _, old_id = rotate(settings)
     first_k2 = log_action(event_type="after_rotation", subject=world.sundsvall)
+    chain = {
+        "the same chain": world.sundsvall.pk,
+        "another chain": world.timra.pk,
+        "the installation chain": 0,
+    }[where]
     keys = audit_keys()
-    seq = tampering.append_row(tampering.keyed_with(old_id, keys.keys[old_id]))
+    seq = tampering.append_row(tampering.keyed_with(old_id, keys.keys[old_id]), chain=chain)
     with pytest.raises(
         CommandError,
-        match=rf"seq={seq}: row is signed with the key '{old_id}', which the chain replaced at "
-        rf"seq={first_k2.seq}",
+        match=rf"Audit chain {chain} broken at row seq={seq}: .*row is signed with the key "
+        rf"'{old_id}', which a newer key replaced at seq={first_k2.seq}: .*forged with an old key",
     ):
         verify()
 
 
-def test_a_process_with_the_setting_from_before_the_rotation_refuses_to_write(world, settings):
+@pytest.mark.parametrize("where", ["the same chain", "another chain", "the installation chain"])
+def test_a_process_with_the_setting_from_before_the_rotation_refuses_to_write(
+    world, settings, where
+):
     """A worker not yet restarted after the rotation writes nothing, rather than a row signed
-    with the replaced key that would break the chain for good."""
+    with the replaced key that would break the chain for good: not in the chain the new key
+    first signed in, nor in any other (their heads have not seen the new key yet)."""
     from django.core.exceptions import ImproperlyConfigured
 
-    old_setting, _ = rotate(settings)
-    log_action(event_type="after_rotation", subject=world.sundsvall)
+    old_setting, old_id = rotate(settings)
+    first_k2 = log_action(event_type="after_rotation", subject=world.sundsvall)
     n = AuditEvent.objects.count()
+    heads = list(ChainHead.objects.order_by("id").values_list("id", "seq", "hash"))
     settings.BRYGGA_AUDIT_KEYS = old_setting
-    with pytest.raises(ImproperlyConfigured, match=r"from before a key rotation, or with"):
-        log_action(event_type="stale_process", subject=world.sundsvall)
+    kwargs = {
+        "the same chain": {"subject": world.sundsvall},
+        "another chain": {"subject": world.timra},
+        "the installation chain": {},
+    }[where]
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=rf"'{old_id}' was replaced by 'k2' .* from before a key rotation, or with",
+    ):
+        log_action(event_type="stale_process", **kwargs)
     assert AuditEvent.objects.count() == n
+    assert list(ChainHead.objects.order_by("id").values_list("id", "seq", "hash")) == heads
+    assert SigningKey.objects.get().key_id == "k2"
+    assert SigningKey.objects.get().since_seq == first_k2.seq
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite writers take the database's one write lock"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_process_writing_while_the_new_keys_first_row_commits_is_refused(world, settings):
+    """The rotation races a process not yet restarted, in another chain (so no chain lock
+    orders them): the new key's first row is written but not yet committed when the old
+    process writes. The old process must wait and then refuse, not commit a row signed with
+    the replaced key after the new key's first row, which verify would report as forged for
+    good."""
+    import threading
+
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import connections, transaction
+
+    old_setting, old_id = rotate(settings)
+    rotated = settings.BRYGGA_AUDIT_KEYS
+    first_k2: list = []
+    stale: list = []
+    holding, release = threading.Event(), threading.Event()
+
+    def new_process():
+        try:
+            with transaction.atomic():
+                first_k2.append(log_action(event_type="after_rotation", subject=world.sundsvall))
+                holding.set()
+                release.wait(10)
+        finally:
+            holding.set()
+            connections.close_all()
+
+    def old_process():
+        try:
+            stale.append(log_action(event_type="stale_process", subject=world.timra))
+        except Exception as exc:  # noqa: BLE001 - checked below
+            stale.append(exc)
+        finally:
+            connections.close_all()
+
+    new = threading.Thread(target=new_process)
+    new.start()
+    try:
+        assert holding.wait(10) and first_k2
+        settings.BRYGGA_AUDIT_KEYS = old_setting
+        old = threading.Thread(target=old_process)
+        old.start()
+        old.join(1)  # it waits for the new key's first row to commit (or fail)
+    finally:
+        release.set()
+        new.join(10)
+    old.join(10)
+    assert not old.is_alive() and len(stale) == 1
+    assert isinstance(stale[0], ImproperlyConfigured), stale[0]
+    assert f"'{old_id}' was replaced by 'k2'" in str(stale[0])
+    assert not AuditEvent.objects.filter(event_type="stale_process").exists()
+    assert SigningKey.objects.get().key_id == "k2"
+    assert SigningKey.objects.get().since_seq == first_k2[0].seq
+    settings.BRYGGA_AUDIT_KEYS = rotated
+    verify()
 
 
 def test_keys_in_the_wrong_order_are_refused_before_a_row_is_written(world, settings):
@@ -280,5 +497,11 @@ def test_a_new_key_can_follow_a_lost_one(world, settings):
     settings.BRYGGA_AUDIT_KEYS = f"k2:{new_key()}"
     event = log_action(event_type="after_the_loss", subject=world.sundsvall)
     assert event.key_id == "k2"
-    with pytest.raises(CommandError, match=rf"seq=1: row is signed with the key '{old_id}'"):
+    assert SigningKey.objects.get().key_id == "k2"
+    first = tampering.chain_rows(0)[0]
+    with pytest.raises(
+        CommandError,
+        match=rf"Audit chain 0 broken at row seq={first.seq}: row is signed with the key "
+        rf"'{old_id}'",
+    ):
         verify()

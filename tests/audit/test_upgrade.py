@@ -1,6 +1,7 @@
 """A database of the Brygga version before the keyed chain (audit migrations up to 0001, plain
 SHA-256 rows): its backup restores into this version, `brygga migrate` seals the old rows with
-the audit key, and the chain verifies, old rows as legacy ones.
+the audit key, and the chain verifies, old rows as legacy ones. The old rows become chain 0,
+the installation's chain; new rows of a municipality start a chain of their own.
 
 The commands run as subprocesses against a SQLite file, as an administrator runs them."""
 
@@ -89,16 +90,22 @@ def test_backup_of_the_previous_version_restores_and_is_sealed_by_migrate(tmp_pa
     assert "no key_id column" in early.stderr and "Run `brygga migrate` first" in early.stderr
 
     run_brygga("migrate", "--no-input", env=site(new), cwd=tmp_path)
+    # The old chain is the installation's chain, chain 0; a head recorded before the upgrade
+    # (SEQ:HASH) is one of chain 0 and still holds.
     verify = run_brygga(
         "audit", "verify", "--expect-head", f"3:{legacy_head}", env=site(new), cwd=tmp_path
     )
-    assert "Audit chain intact: 4 rows verified." in verify.stdout
+    assert "Audit chain intact: 4 rows verified in 1 chains." in verify.stdout
     assert "Rows per key: legacy SHA-256 (no key): 3, k1: 1." in verify.stdout
+    assert f"Expected head 0:3:{legacy_head[:12]}… found in the chain." in verify.stdout
     db = sqlite3.connect(new / "brygga.sqlite3")
     try:
         (seal,) = db.execute(
-            "SELECT event_type, key_id, changes FROM audit_auditevent WHERE seq = 4"
+            "SELECT event_type, key_id, changes, chain, hash FROM audit_auditevent WHERE seq = 4"
         ).fetchall()
+        chains = db.execute("SELECT DISTINCT chain FROM audit_auditevent").fetchall()
+        heads = db.execute("SELECT id, seq, hash FROM audit_chainhead").fetchall()
+        signing = db.execute("SELECT id, key_id, since_seq FROM audit_signingkey").fetchall()
         triggers = {
             name
             for (name,) in db.execute(
@@ -110,4 +117,26 @@ def test_backup_of_the_previous_version_restores_and_is_sealed_by_migrate(tmp_pa
         db.close()
     assert seal[:2] == ("audit_chain_keyed", "k1")
     assert json.loads(seal[2]) == {"legacy_rows": 3, "key_id": "k1"}
+    assert chains == [(0,)] and seal[3] == 0
+    assert heads == [(0, 4, seal[4])]  # the one head (id 1) moved to chain 0's
+    assert signing == [(1, "k1", 4)]
+    assert verify.stdout.splitlines()[-1] == f"Head: 0:4:{seal[4]}"
     assert triggers == {"audit_auditevent_no_update", "audit_auditevent_no_delete"}
+
+    # New rows: one of a municipality starts its own chain, one of none follows the old rows.
+    run_brygga(
+        "shell",
+        "-c",
+        "from brygga.audit.services import log_action; "
+        "log_action(event_type='after_the_upgrade', municipality_id=7); "
+        "log_action(event_type='after_the_upgrade')",
+        env=site(new),
+        cwd=tmp_path,
+    )
+    after = run_brygga(
+        "audit", "verify", "--expect-head", f"0:4:{seal[4]}", env=site(new), cwd=tmp_path
+    )
+    assert "Audit chain intact: 6 rows verified in 2 chains." in after.stdout
+    heads = [line for line in after.stdout.splitlines() if line.startswith("Head: ")]
+    assert len(heads) == 2
+    assert heads[0].startswith("Head: 0:6:") and heads[1].startswith("Head: 7:5:")

@@ -95,6 +95,19 @@ def sqlite_counts(path: Path) -> dict[str, int]:
         db.close()
 
 
+def sqlite_chain_ends(path: Path) -> list[dict]:
+    """The newest row of every audit chain, as the manifest lists the heads."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            "SELECT chain, seq, hash FROM audit_auditevent WHERE seq IN "
+            "(SELECT MAX(seq) FROM audit_auditevent GROUP BY chain) ORDER BY chain"
+        ).fetchall()
+    finally:
+        db.close()
+    return [{"id": chain, "seq": seq, "hash": h} for chain, seq, h in rows]
+
+
 # The tests that share the module's backup run on one xdist worker, so it is made once.
 SHARES_THE_SQLITE_BACKUP = pytest.mark.xdist_group(name="backup-sqlite")
 
@@ -146,8 +159,12 @@ def test_backup_writes_one_private_archive_with_a_manifest(sqlite_backup):
     assert manifest["tables"]["auth_user"] > 0 and manifest["tables"]["incidents_incident"] > 0
     total = sum(manifest["tables"].values())
     assert f"{total} rows in {len(manifest['tables'])} tables" in sqlite_backup.stdout
-    (head,) = manifest["audit_chain_heads"]
-    assert head["seq"] == counts["audit_auditevent"] and len(head["hash"]) == 64
+    # One head per chain (the installation's, 0, and one per municipality with rows): each
+    # chain's newest row.
+    heads = manifest["audit_chain_heads"]
+    assert heads == sqlite_chain_ends(sqlite_backup.source.database)
+    assert len(heads) >= 2 and heads[0]["id"] == 0
+    assert all(len(head["hash"]) == 64 for head in heads)
     assert manifest["media"] == {"files": 1, "bytes": len(UPLOAD_BYTES)}
 
 
@@ -487,6 +504,11 @@ def test_round_trip_on_postgresql(postgres_databases, tmp_path):
         env={**target.env, "DJANGO_SUPERUSER_PASSWORD": "a-long-enough-password-1"},
         cwd=tmp_path,
     )  # fmt: skip
+    # The new user's audit row got a row number after the restored ones (the sequence of
+    # audit_auditevent.seq was restored with the rows) and joins the installation's chain.
+    assert postgres_counts(target_db)["audit_auditevent"] == source_counts["audit_auditevent"] + 1
+    after_write = run_brygga("audit", "verify", env=target.env, cwd=tmp_path)
+    assert "Audit chain intact" in after_write.stdout
     import psycopg
 
     with psycopg.connect(_database_url(target_db), autocommit=True) as conn:

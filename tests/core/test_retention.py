@@ -218,9 +218,9 @@ def audit_text() -> str:
     )
 
 
-def chain_head() -> tuple[int, str]:
-    head = ChainHead.objects.get()
-    return head.seq, head.hash
+def chain_head() -> list[tuple[int, int, str]]:
+    """The heads of every audit chain (one per municipality, one for the installation)."""
+    return list(ChainHead.objects.order_by("id").values_list("id", "seq", "hash"))
 
 
 # --- the demo: the dry run and the run agree row for row (the Done-when) ----------------------
