@@ -55,7 +55,7 @@ def sequence_and_triggers(apps, schema_editor):
                 f"CREATE SEQUENCE {SEQUENCE} OWNED BY audit_auditevent.seq", params=None
             )
         schema_editor.execute(
-            f"SELECT setval('{SEQUENCE}', COALESCE((SELECT MAX(seq) FROM audit_auditevent), 0) "
+            f"SELECT setval('{SEQUENCE}', COALESCE((SELECT MAX(seq) FROM audit_auditevent), 0) "  # noqa: S608 - a constant
             "+ 1, false)",
             params=None,
         )
