@@ -7,7 +7,6 @@ with the factories of tests/core/factories.py (each app's tests have their ``fac
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -237,6 +236,7 @@ def _reference_data_survives_flushes(request, django_db_setup, django_db_blocker
         yield
         return
     with django_db_blocker.unblock():
+        from brygga.audit.tracking import untracked
         from brygga.incidents.models import Category, PoliceTypeMapping
         from brygga.incidents.reference import load_default_categories
 
@@ -247,28 +247,9 @@ def _reference_data_survives_flushes(request, django_db_setup, django_db_blocker
         if not Category.objects.exists():
             # Committed outside any test's transaction: without change history, or its audit
             # rows would outlive the flush and show up in the next test's trail.
-            with _untracked(Category, PoliceTypeMapping):
+            with untracked(Category, PoliceTypeMapping):
                 load_default_categories(Category, PoliceTypeMapping)
     yield
-
-
-@contextlib.contextmanager
-def _untracked(*models):
-    """Switch off the audit trail's change tracking (brygga.audit.tracking) for ``models``."""
-    from django.db.models.signals import post_save, pre_save
-
-    from brygga.audit import tracking
-
-    uids = [(m, f"brygga-audit-{m._meta.label_lower}") for m in models]
-    for model, uid in uids:
-        pre_save.disconnect(sender=model, dispatch_uid=uid + "-pre")
-        post_save.disconnect(sender=model, dispatch_uid=uid + "-post")
-    try:
-        yield
-    finally:
-        for model, uid in uids:
-            pre_save.connect(tracking._pre_save, sender=model, dispatch_uid=uid + "-pre")
-            post_save.connect(tracking._post_save, sender=model, dispatch_uid=uid + "-post")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ made it (a view, a service, the API, a management command).
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
@@ -123,3 +125,19 @@ def track_app_models(
 
 def is_tracked(model: type[models.Model]) -> bool:
     return model in _tracked
+
+
+@contextlib.contextmanager
+def untracked(*models: type[models.Model]):
+    """Write no change history for ``models`` inside the block (reference data reloaded
+    outside any request, e.g. by the test suite after a flush)."""
+    uids = [(m, f"brygga-audit-{m._meta.label_lower}") for m in models if m in _tracked]
+    for model, uid in uids:
+        pre_save.disconnect(sender=model, dispatch_uid=uid + "-pre")
+        post_save.disconnect(sender=model, dispatch_uid=uid + "-post")
+    try:
+        yield
+    finally:
+        for model, uid in uids:
+            pre_save.connect(_pre_save, sender=model, dispatch_uid=uid + "-pre")
+            post_save.connect(_post_save, sender=model, dispatch_uid=uid + "-post")

@@ -188,17 +188,13 @@ def _upload_hours() -> int:
     return retention_hours()
 
 
-def _apply(name: str):
-    def apply(items, now):
-        from .services import retention
+def _apply_disposals(items, now) -> None:
+    from .services.retention import apply_disposals
 
-        getattr(retention, name)(items, now)
-
-    return apply
+    apply_disposals(items, now)
 
 
 def register_rules() -> None:
-    common = {"apply": _apply("apply_disposals")}
     register(
         Rule(
             key="incidents.all",
@@ -212,7 +208,7 @@ def register_rules() -> None:
             minimum=365,
             can_switch_off=True,
             plan=plan_all,
-            **common,
+            apply=_apply_disposals,
         )
     )
     register(
@@ -227,7 +223,7 @@ def register_rules() -> None:
             minimum=1,
             maximum=365,
             plan=plan_deleted,
-            **common,
+            apply=_apply_disposals,
         )
     )
     register(
@@ -243,7 +239,7 @@ def register_rules() -> None:
             minimum=30,
             maximum=3650,
             plan=plan_personal_text,
-            **common,
+            apply=_apply_disposals,
         )
     )
     register(
@@ -258,7 +254,7 @@ def register_rules() -> None:
             minimum=1,
             maximum=730,
             plan=plan_tip_contacts,
-            **common,
+            apply=_apply_disposals,
         )
     )
     register(
@@ -273,7 +269,7 @@ def register_rules() -> None:
             minimum=7,
             maximum=730,
             plan=plan_import_errors,
-            **common,
+            apply=_apply_disposals,
         )
     )
     register(
@@ -289,6 +285,6 @@ def register_rules() -> None:
             minimum=1,
             maximum=_upload_hours,
             plan=plan_import_files,
-            **common,
+            apply=_apply_disposals,
         )
     )
