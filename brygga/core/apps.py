@@ -20,17 +20,21 @@ class CoreConfig(AppConfig):
 
 def register_layout() -> None:
     """Core's tables on a Citus cluster (``brygga.core.citus``): the shared data are reference
-    tables; the tenant tables wait for keys that include the municipality (issue: scale out)."""
+    tables; the tenant tables are distributed by municipality, with the keys the migrations
+    give them on PostgreSQL (``brygga.core.tenant_keys``). The order is the order Citus needs:
+    a table before the tables whose foreign keys point at it."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
 
-    from .citus import Reference, register, register_pending
+    from .citus import Reference, register, tenant
     from .models import (
         AccountState,
         Area,
         County,
         Forum,
+        ForumArea,
+        ForumOrganisation,
         Membership,
         Municipality,
         Organisation,
@@ -51,17 +55,24 @@ def register_layout() -> None:
                 user,
                 user.groups.through,
                 user.user_permissions.through,
+                AccountState,  # one row per user, like the user table
                 County,
                 Municipality,
                 PoliceArea,
                 PoliceArea.municipalities.through,
             )
-        )
+        ),
+        *(
+            tenant(m)
+            for m in (
+                Organisation,
+                Area,
+                Forum,
+                Membership,
+                RoleSecurityPolicy,
+                RetentionPeriod,
+                ForumOrganisation,
+                ForumArea,
+            )
+        ),
     )
-    key = "primary key without municipality_id"
-    for model in (Area, Organisation, Membership, RetentionPeriod, RoleSecurityPolicy):
-        register_pending(model, key)
-    register_pending(Forum, key)
-    for through in (Forum.areas.through, Forum.organisations.through):
-        register_pending(through, "many-to-many table without municipality_id")
-    register_pending(AccountState, "per user: stays on the coordinator or becomes reference")

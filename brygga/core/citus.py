@@ -8,15 +8,16 @@ Each app declares how its tables spread over a cluster, from ``ready()`` (core k
   one node; ``primary_key`` is the database key it gets there (it must include ``column``;
   Django keeps its own ``pk``). ``before``/``after`` are SQL run around the distribution (a
   table with triggers cannot be distributed, so they are dropped and created again).
+  ``tenant(model)`` is the usual case: by ``municipality_id``, with the keys the migrations
+  give every tenant table on PostgreSQL (``brygga.core.tenant_keys``).
+- ``Coordinator(model)``: an app's table that stays on the coordinator (throttling data).
 
-Tables no app declares stay on the coordinator (sessions, the task queue, the cache,
+Tables of libraries stay on the coordinator too (sessions, the task queue, the cache,
 django-axes). ``distribute()`` applies the layout in the order Citus needs (reference tables
 first, then the distributed ones, each colocation group from its first table) and skips what
 is already in place, so a second run changes nothing. On plain PostgreSQL and SQLite it does
-nothing and says so.
-
-This is the layout as far as the tables' keys allow it today: tables whose keys cannot be
-distributed yet are listed by ``pending()`` (docs/ADMIN.md, "Scaling out on Citus").
+nothing and says so. Every table of Brygga's apps must be declared, and the declared keys must
+distribute: ``tests/core/test_citus.py`` checks both for every model.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Model
+
+from .tenant_keys import foreign_key_name, foreign_key_sql
 
 
 @dataclass(frozen=True)
@@ -42,26 +45,30 @@ class Distributed:
     after: tuple[str, ...] = ()
 
 
-_layout: dict[str, Reference | Distributed] = {}
-_pending: dict[str, str] = {}
+@dataclass(frozen=True)
+class Coordinator:
+    """A table that stays an ordinary table on the coordinator (throttling data read and
+    written by one node only); nothing distributed may have a foreign key to it."""
+
+    model: type[Model]
 
 
-def register(*tables: Reference | Distributed) -> None:
+def tenant(model: type[Model]) -> Distributed:
+    """A tenant table: distributed by ``municipality_id``, primary key
+    ``(municipality_id, id)`` (the migrations make it so on PostgreSQL: core.tenant_keys)."""
+    return Distributed(model, "municipality_id", primary_key=("municipality_id", "id"))
+
+
+_layout: dict[str, Reference | Distributed | Coordinator] = {}
+
+
+def register(*tables: Reference | Distributed | Coordinator) -> None:
     for table in tables:
         _layout.setdefault(table.model._meta.db_table, table)
 
 
-def register_pending(model: type[Model], reason: str) -> None:
-    """A tenant table that cannot be distributed yet, and why (shown by ``citus status``)."""
-    _pending.setdefault(model._meta.db_table, reason)
-
-
-def layout() -> dict[str, Reference | Distributed]:
+def layout() -> dict[str, Reference | Distributed | Coordinator]:
     return dict(_layout)
-
-
-def pending() -> dict[str, str]:
-    return dict(_pending)
 
 
 def is_citus(conn=connection) -> bool:
@@ -138,6 +145,17 @@ def distribute(*, report: Callable[[str], None] = lambda _msg: None) -> Plan:
             report(f"reference table {table}")
             cursor.execute("SELECT create_reference_table(%s)", [table])
             plan.reference.append(table)
+        # Citus distributes no table that a local table's foreign key points at: the composite
+        # keys between tenant tables go first and come back once all are distributed.
+        links = tenant_links(tables)
+        todo = {t for t in distributed if placed.get(t) != "distributed"}
+        for table, column, target in links:
+            if table in todo or target in todo:
+                name = foreign_key_name(table, column)
+                cursor.execute(
+                    f"ALTER TABLE {connection.ops.quote_name(table)} "
+                    f"DROP CONSTRAINT IF EXISTS {connection.ops.quote_name(name)}"
+                )
         first: str | None = None
         for table in distributed:
             spec = tables[table]
@@ -160,7 +178,43 @@ def distribute(*, report: Callable[[str], None] = lambda _msg: None) -> Plan:
                     cursor.execute(statement)
             plan.distributed.append(table)
             first = first or table
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conname LIKE %s",
+            ["%_tenant_fk"],
+        )
+        present = {name for (name,) in cursor.fetchall()}
+        for table, column, target in links:
+            if foreign_key_name(table, column) not in present:
+                report(f"foreign key {table}.{column} -> {target}")
+                cursor.execute(foreign_key_sql(table, column, target, connection.ops.quote_name))
+        # A transaction that has read several shards in parallel may not then write a reference
+        # table that distributed tables point at (a user, a municipality): Citus then needs one
+        # connection per node. One municipality's queries run on one shard anyway, so every
+        # new session of this database runs multi-shard commands that way.
+        cursor.execute("SELECT current_database()")
+        database = connection.ops.quote_name(cursor.fetchone()[0])
+        cursor.execute(
+            f"ALTER DATABASE {database} SET citus.multi_shard_modify_mode = 'sequential'"
+        )
+        cursor.execute("SET citus.multi_shard_modify_mode = 'sequential'")
     return plan
+
+
+def tenant_links(tables: dict | None = None) -> list[tuple[str, str, str]]:
+    """``(table, column, target)``: the composite foreign keys between distributed tables
+    (fields with ``db_constraint=False`` whose migrations add a CompositeForeignKey)."""
+    tables = layout() if tables is None else tables
+    links = []
+    for table, spec in tables.items():
+        if not isinstance(spec, Distributed):
+            continue
+        for f in spec.model._meta.concrete_fields:
+            if not f.is_relation or f.db_constraint:
+                continue
+            target = f.related_model._meta.db_table
+            if isinstance(tables.get(target), Distributed):
+                links.append((table, f.column, target))
+    return links
 
 
 def _identity_tables(cursor, placed: set[str]) -> list[str]:
@@ -218,12 +272,15 @@ def _set_primary_key(cursor, table: str, columns: tuple[str, ...]) -> None:
 
 
 def status() -> list[tuple[str, str, str]]:
-    """``(table, wanted, now)`` for every table of the layout and the pending ones."""
+    """``(table, wanted, now)`` for every table of the layout."""
     placed = _placed() if is_citus() else {}
     rows = []
     for table, spec in sorted(layout().items()):
-        wanted = "reference" if isinstance(spec, Reference) else f"distributed by {spec.column}"
+        if isinstance(spec, Coordinator):
+            wanted = "coordinator"
+        elif isinstance(spec, Reference):
+            wanted = "reference"
+        else:
+            wanted = f"distributed by {spec.column}"
         rows.append((table, wanted, placed.get(table, "not distributed")))
-    for table, reason in sorted(pending().items()):
-        rows.append((table, f"pending: {reason}", placed.get(table, "not distributed")))
     return rows

@@ -32,6 +32,7 @@ from .models import (
     OrganisationKind,
     PoliceArea,
     Role,
+    forum_link_defaults,
 )
 
 DEMO_CODE = "2281"
@@ -341,8 +342,9 @@ def load_demo() -> dict:
                     "is_active": True,
                 },
             )
-            forum.organisations.set([o[n] for n in member_names])
-            forum.areas.set([areas[n] for n in area_names])
+            links = forum_link_defaults(forum)
+            forum.organisations.set([o[n] for n in member_names], through_defaults=links)
+            forum.areas.set([areas[n] for n in area_names], through_defaults=links)
 
         User = get_user_model()
         password = settings.BRYGGA_DEMO_PASSWORD

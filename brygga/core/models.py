@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Re-exported: every app's models take ``RestrictedManager`` from here.
 from .querysets import RestrictedManager, RestrictedQuerySet  # noqa: F401
+from .tenant_keys import TenantForeignKey
 
 
 class TimeStamped(models.Model):
@@ -147,7 +148,7 @@ class Organisation(TimeStamped):
     )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=40, choices=OrganisationKind.choices)
-    parent = models.ForeignKey(
+    parent = TenantForeignKey(
         "self",
         null=True,
         blank=True,
@@ -200,7 +201,7 @@ class Membership(TimeStamped):
         related_name="memberships",
         verbose_name=_("user"),
     )
-    organisation = models.ForeignKey(
+    organisation = TenantForeignKey(
         Organisation,
         on_delete=models.CASCADE,
         related_name="memberships",
@@ -216,7 +217,8 @@ class Membership(TimeStamped):
         verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "organisation", "role"], name="membership_unique_role"
+                fields=["municipality", "user", "organisation", "role"],
+                name="membership_unique_role",
             ),
         ]
         indexes = [models.Index(fields=["user", "municipality"])]
@@ -307,12 +309,20 @@ class Forum(TimeStamped):
     kind = models.CharField(_("kind"), max_length=40, choices=ForumKind.choices)
     description = models.TextField(_("description"), blank=True)
     organisations = models.ManyToManyField(
-        Organisation, related_name="forums", blank=True, verbose_name=_("member organisations")
+        Organisation,
+        through="ForumOrganisation",
+        related_name="forums",
+        blank=True,
+        verbose_name=_("member organisations"),
     )
     areas = models.ManyToManyField(
-        Area, related_name="forums", blank=True, verbose_name=_("areas covered")
+        Area,
+        through="ForumArea",
+        related_name="forums",
+        blank=True,
+        verbose_name=_("areas covered"),
     )
-    convener = models.ForeignKey(
+    convener = TenantForeignKey(
         Organisation,
         null=True,
         blank=True,
@@ -340,6 +350,58 @@ class Forum(TimeStamped):
     @property
     def is_sspf(self) -> bool:
         return self.kind in SSPF_FORUM_KINDS
+
+
+class _ForumLink(models.Model):
+    """A row of a forum's many-to-many table. It carries the forum's municipality, so that the
+    table distributes with its forum on a Citus cluster (``core.tenant_keys``); set it with
+    ``forum.areas.set(areas, through_defaults=forum_link_defaults(forum))``."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    forum = TenantForeignKey(Forum, on_delete=models.CASCADE)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.municipality_id = self.forum.municipality_id
+        super().save(*args, **kwargs)
+
+
+def forum_link_defaults(forum: Forum) -> dict:
+    return {"municipality_id": forum.municipality_id}
+
+
+class ForumOrganisation(_ForumLink):
+    organisation = TenantForeignKey(Organisation, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "core_forum_organisations"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "forum", "organisation"], name="forum_organisation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.forum_id}: {self.organisation_id}"
+
+
+class ForumArea(_ForumLink):
+    area = TenantForeignKey(Area, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "core_forum_areas"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "forum", "area"], name="forum_area_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.forum_id}: {self.area_id}"
 
 
 class RoleSecurityPolicy(models.Model):

@@ -24,6 +24,7 @@ from .models import (
     RetentionPeriod,
     Role,
     RoleSecurityPolicy,
+    forum_link_defaults,
 )
 
 User = get_user_model()
@@ -201,8 +202,9 @@ def forum_save(
     instance.convener, instance.is_active = convener, is_active
     instance.full_clean()
     instance.save()
-    instance.organisations.set(organisations)
-    instance.areas.set(areas)
+    links = forum_link_defaults(instance)
+    instance.organisations.set(organisations, through_defaults=links)
+    instance.areas.set(areas, through_defaults=links)
     return instance
 
 

@@ -38,7 +38,7 @@ def incident_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QueryS
     analysed = resolver.municipalities_with("analyse")
     own_orgs = resolver.member_organisations()
     if action == VIEW:
-        # the viewable municipalities' incidents and their counties' county-level events
+        # the viewable municipalities' incidents (county-level events included: each holds a copy)
         qs = qs.in_scope_of(viewable, resolver.counties_of(viewable))
         # Need-to-know: personal data, organisation-only rows, rejected reports and
         # untrusted public tips not yet reviewed are shown to the reporting organisation
@@ -55,8 +55,9 @@ def incident_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QueryS
         )
     if action == CHANGE:
         reporters = resolver.organisations_with_ability("report")
+        # a county-level police event is the police's, shared by the county: no one changes it
         return qs.filter(
-            Q(municipality_id__in=managed)
+            Q(municipality_id__in=managed, county_event=False)
             | Q(reporting_organisation_id__in=reporters, status=Status.NEW, source=Source.MANUAL)
         )
     return qs.none()

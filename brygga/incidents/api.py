@@ -328,7 +328,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         action = VIEW if self.request.method in ("GET", "HEAD", "OPTIONS") else CHANGE
-        return selectors.with_related(Incident.objects.visible_to(self.request.user, action))
+        qs = Incident.objects.visible_to(self.request.user, action)
+        if self.action == "list" and not self.request.query_params.get("municipality"):
+            # several municipalities: each county-level event once, not once per municipality
+            viewable = resolver_for(self.request.user).municipalities_with("view")
+            qs = qs.one_copy_per_event(viewable)
+        return selectors.with_related(qs)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -394,7 +399,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         new_status = d.pop("status", None)
         fields = {}
         if any(f in d for f in LOCATION_FIELDS):
-            if incident.municipality is None:
+            if incident.county_event:
                 raise ValidationError({"lat": [_("County-level events have no place to change.")]})
             fields["location"] = _location(incident.municipality, d)
         for key in (
@@ -409,7 +414,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         ):
             if key in d:
                 fields[key] = d[key]
-        if fields and incident.municipality_id is None:
+        if fields and incident.county_event:
             raise ValidationError(
                 {"non_field_errors": [_("County-level police events can only change status.")]}
             )

@@ -66,8 +66,13 @@ class IncidentsConfig(AppConfig):
 
 
 def register_layout() -> None:
-    """The incident tables on a Citus cluster (``brygga.core.citus``)."""
-    from brygga.core.citus import Reference, register, register_pending
+    """The incident tables on a Citus cluster (``brygga.core.citus``): incidents and the rest
+    of a municipality's data are distributed by municipality (county-level police events are
+    copied to each municipality of the county: ``Incident.county_event``). Import jobs (the
+    feed's belong to no municipality) and the source ids gallring removed (county-level ones
+    too) are small shared tables; public-intake submissions are throttling data that stay on
+    the coordinator, like sign-in attempts."""
+    from brygga.core.citus import Coordinator, Reference, register, tenant
 
     from .models import (
         Category,
@@ -83,13 +88,21 @@ def register_layout() -> None:
         PoliceTypeMapping,
     )
 
-    register(Reference(Category), Reference(PoliceTypeMapping))
-    register_pending(
-        Incident,
-        "primary key without municipality_id; county-level police events have none",
+    register(
+        Reference(Category),
+        Reference(PoliceTypeMapping),
+        Reference(ImportJob),
+        Reference(DisposedSource),
+        Coordinator(Open311Submission),
+        *(
+            tenant(m)
+            for m in (
+                Incident,
+                ImportProfile,
+                NilReport,
+                Open311Key,
+                Open311Contact,
+                Open311Request,
+            )
+        ),
     )
-    register_pending(ImportJob, "primary key without municipality_id; feed imports have none")
-    register_pending(DisposedSource, "county-level police events have no municipality")
-    register_pending(Open311Submission, "no municipality_id")
-    for model in (ImportProfile, NilReport, Open311Contact, Open311Key, Open311Request):
-        register_pending(model, "primary key without municipality_id")

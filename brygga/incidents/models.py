@@ -1,16 +1,15 @@
 """Händelser: incident reports from every partner, the police events feed, imports and Open311.
 
-Every row carries ``municipality_id`` except police events that the police place only in a
-county (``location.name`` is a län): those carry the county and no municipality, and are shown
-to every municipality in that county.
+Every incident belongs to one municipality (``municipality_id``, the key a Citus cluster
+distributes by). A police event that the police place only in a county (``location.name`` is a
+län) is stored once per municipality of that county (``Incident.county_event``).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +23,7 @@ from brygga.core.models import (
     RestrictedQuerySet,
     TimeStamped,
 )
+from brygga.core.tenant_keys import TenantForeignKey, TenantOneToOneField
 
 
 class Category(models.Model):
@@ -101,35 +101,35 @@ class IncidentQuerySet(RestrictedQuerySet):
         return self.filter(deleted_at__isnull=True)
 
     def in_scope_of(self, municipality_ids, county_ids) -> IncidentQuerySet:
-        """Incidents of the given municipalities plus the county-level events (no
-        municipality) of the given counties.
+        """Incidents of the given municipalities, county-level police events included (each
+        municipality of a county holds its own copy of them: see ``Incident.county_event``).
 
-        Every incident carries the county of its municipality (all writers set it), so this is
-        ``county IN (...) AND (municipality IN (...) OR municipality IS NULL)``: the county is
-        the condition an index can start from, and both databases walk
-        ``incident_scope_time_idx`` newest first, testing the municipality on the index entry,
-        until a page is full. The obvious ``municipality IN (...) OR (municipality IS NULL
-        AND county IN (...))`` made both combine index lookups and sort every matching row
-        before returning a page. SQLite, which keeps no statistics beyond row counts per index
-        key, still combined municipality-index lookups for ``municipality IN (...) OR
-        municipality IS NULL``; there the test is written ``COALESCE(municipality, 0) IN
-        (..., 0)``, which no index serves. (PostgreSQL estimates that expression badly and
-        keeps the OR.)
+        Written ``county IN (...) AND municipality IN (...)``: the county is the condition an
+        index can start from, so both databases walk ``incident_scope_time_idx`` newest first,
+        testing the municipality on the index entry, until a page is full; on a Citus cluster
+        the municipality routes a one-municipality query to one shard.
         """
-        municipality_ids = list(municipality_ids)
-        qs = self.filter(county_id__in=list(county_ids))
-        if connections[self.db].vendor != "sqlite":
-            return qs.filter(Q(municipality_id__in=municipality_ids) | Q(municipality__isnull=True))
-        if "scope_municipality" not in qs.query.annotations:
-            qs = qs.alias(scope_municipality=Coalesce("municipality_id", 0))
-        return qs.filter(scope_municipality__in=[*municipality_ids, 0])
+        return self.filter(
+            county_id__in=list(county_ids), municipality_id__in=list(municipality_ids)
+        )
+
+    def one_copy_per_event(self, municipality_ids) -> IncidentQuerySet:
+        """For a list that spans several municipalities: each county-level event once (the
+        copy of the first of the listed municipalities in its county), as if it were stored
+        once. Counts per county or for the whole country use this too."""
+        first: dict[int, int] = {}
+        for pk, county in (
+            Municipality.objects.filter(pk__in=list(municipality_ids))
+            .order_by("pk")
+            .values_list("pk", "county_id")
+        ):
+            first.setdefault(county, pk)
+        return self.filter(Q(county_event=False) | Q(municipality_id__in=list(first.values())))
 
 
 class Incident(TimeStamped):
     municipality = models.ForeignKey(
         Municipality,
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="incidents",
         verbose_name=_("municipality"),
@@ -148,7 +148,7 @@ class Incident(TimeStamped):
     lon = models.FloatField(_("longitude (WGS84)"), null=True, blank=True)
     sweref_e = models.FloatField(_("easting (SWEREF 99 TM)"), null=True, blank=True)
     sweref_n = models.FloatField(_("northing (SWEREF 99 TM)"), null=True, blank=True)
-    area = models.ForeignKey(
+    area = TenantForeignKey(
         Area,
         null=True,
         blank=True,
@@ -159,7 +159,7 @@ class Incident(TimeStamped):
     place_description = models.CharField(_("place"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     count = models.PositiveIntegerField(_("number of events"), default=1)
-    reporting_organisation = models.ForeignKey(
+    reporting_organisation = TenantForeignKey(
         Organisation,
         null=True,
         blank=True,
@@ -203,6 +203,12 @@ class Incident(TimeStamped):
             "not counted as single incidents."
         ),
     )
+    # A police event the police place only in a county (``location.name`` is a län) is
+    # stored once per municipality of that county, each copy marked ``county_event``: every
+    # row belongs to one municipality (the key a Citus cluster distributes by), and a
+    # municipality's lists, maps and counts read its own rows only. Lists over several
+    # municipalities show each such event once (``IncidentQuerySet.one_copy_per_event``).
+    county_event = models.BooleanField(_("county-level police event"), default=False)
     import_job = models.ForeignKey(
         "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
     )
@@ -228,7 +234,9 @@ class Incident(TimeStamped):
         verbose_name_plural = _("incidents")
         constraints = [
             models.UniqueConstraint(
-                fields=["source_id"], condition=Q(source="police"), name="incident_unique_police_id"
+                fields=["municipality", "source_id"],
+                condition=Q(source="police"),
+                name="incident_unique_police_id",
             ),
             models.UniqueConstraint(
                 fields=["municipality", "source", "source_id"],
@@ -355,7 +363,11 @@ class ImportJob(TimeStamped):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     file_name = models.CharField(_("file"), max_length=255)
     stored_file = models.CharField(max_length=500, blank=True)
-    profile = models.ForeignKey(ImportProfile, null=True, blank=True, on_delete=models.SET_NULL)
+    # no database constraint: jobs are a reference table on a Citus cluster, profiles are
+    # distributed (Django clears the link when a profile is deleted)
+    profile = models.ForeignKey(
+        ImportProfile, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False
+    )
     options = models.JSONField(default=dict, blank=True)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
@@ -390,8 +402,8 @@ class NilReport(TimeStamped):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, editable=False, related_name="+"
     )
-    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="nil_reports")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    forum = TenantForeignKey(Forum, on_delete=models.CASCADE, related_name="nil_reports")
+    organisation = TenantForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     week_start = models.DateField(_("week (Monday)"))
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -402,7 +414,8 @@ class NilReport(TimeStamped):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["forum", "organisation", "week_start"], name="nil_report_unique_week"
+                fields=["municipality", "forum", "organisation", "week_start"],
+                name="nil_report_unique_week",
             )
         ]
 
@@ -422,9 +435,9 @@ class Open311Key(TimeStamped):
     )
     name = models.CharField(_("name"), max_length=100)
     key_prefix = models.CharField(max_length=8, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, db_index=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
-    reporting_organisation = models.ForeignKey(
+    reporting_organisation = TenantForeignKey(
         Organisation,
         null=True,
         blank=True,
@@ -438,6 +451,10 @@ class Open311Key(TimeStamped):
     class Meta:
         verbose_name = _("Open311 key")
         verbose_name_plural = _("Open311 keys")
+        constraints = [
+            # a key is found by its hash alone; 256 random bits do not repeat
+            models.UniqueConstraint(fields=["municipality", "key_hash"], name="open311_key_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
@@ -447,7 +464,9 @@ class Open311Contact(models.Model):
     """Contact details a member of the public left with a tip: personal data, kept apart from
     the incident, never shown in Open311 responses, readable only by coordinators (logged)."""
 
-    incident = models.OneToOneField(
+    # one per incident: (municipality_id, incident_id) is unique and a composite foreign key
+    # on PostgreSQL (core.tenant_keys)
+    incident = TenantOneToOneField(
         Incident, on_delete=models.CASCADE, related_name="public_contact"
     )
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
@@ -476,12 +495,12 @@ class Open311Request(models.Model):
     world (``published_text``, which the moderator may have edited: the tip's own description
     is personal data and never leaves Brygga). Unpublished tips are not in the public API."""
 
-    incident = models.OneToOneField(
+    incident = TenantOneToOneField(
         Incident, on_delete=models.CASCADE, related_name="open311_request"
     )
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(
-        _("public id"), max_length=32, unique=True, default=new_public_token, editable=False
+        _("public id"), max_length=32, db_index=True, default=new_public_token, editable=False
     )
     published_text = models.TextField(_("published text"), blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
@@ -499,6 +518,12 @@ class Open311Request(models.Model):
     class Meta:
         verbose_name = _("public Open311 request")
         verbose_name_plural = _("public Open311 requests")
+        constraints = [
+            # looked up by the token alone; 128 random bits do not repeat
+            models.UniqueConstraint(
+                fields=["municipality", "token"], name="open311_request_unique_token"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"open311 request for incident {self.incident_id}"
@@ -512,8 +537,15 @@ class Open311Submission(models.Model):
     """One public POST, for rate limiting per key and per client address. The address is kept
     only as a keyed hash (never in clear) and rows older than a day can be pruned."""
 
+    # throttling data on the coordinator of a Citus cluster (like sign-in attempts), so no
+    # database constraint to the distributed keys
     key = models.ForeignKey(
-        Open311Key, null=True, blank=True, on_delete=models.CASCADE, related_name="submissions"
+        Open311Key,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="submissions",
     )
     client_hash = models.CharField(max_length=64, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

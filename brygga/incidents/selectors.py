@@ -12,8 +12,8 @@ from .models import Incident, Source
 
 
 def municipality_scope(qs: QuerySet, municipality: Municipality) -> QuerySet:
-    """Incidents of a municipality including the county-level police events of its county
-    (see ``IncidentQuerySet.in_scope_of`` for why it is written the way it is)."""
+    """Incidents of a municipality, its copies of the county-level police events of its county
+    included (see ``IncidentQuerySet.in_scope_of`` for why it is written the way it is)."""
     return qs.in_scope_of([municipality.pk], [municipality.county_id])
 
 
@@ -74,8 +74,8 @@ def police_type_counts(user, municipality: Municipality, *, year: int | None = N
         qs.order_by()
         .values("source_type")
         .annotate(
-            n_municipality=Count("pk", filter=Q(municipality=municipality)),
-            n_county=Count("pk", filter=Q(municipality__isnull=True)),
+            n_municipality=Count("pk", filter=Q(county_event=False)),
+            n_county=Count("pk", filter=Q(county_event=True)),
         )
     )
     return {

@@ -28,6 +28,7 @@ from brygga.core.models import (
     OrganisationKind,
     PoliceArea,
     Role,
+    forum_link_defaults,
 )
 
 PASSWORD = "correct-horse-battery-9"  # every factory user's password
@@ -142,12 +143,12 @@ class ForumFactory(SetupFactory):
     @factory.post_generation
     def organisations(self, create, extracted, **kwargs):
         if create and extracted:
-            self.organisations.set(extracted)
+            self.organisations.set(extracted, through_defaults=forum_link_defaults(self))
 
     @factory.post_generation
     def areas(self, create, extracted, **kwargs):
         if create and extracted:
-            self.areas.set(extracted)
+            self.areas.set(extracted, through_defaults=forum_link_defaults(self))
 
 
 class PoliceAreaFactory(SetupFactory):

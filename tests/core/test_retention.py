@@ -737,29 +737,26 @@ def test_sign_in_records_older_than_30_days_are_removed_in_the_installation_run(
     assert "Inloggningsuppgifter" not in page
 
 
-def test_rows_of_no_municipality_follow_the_defaults_in_the_installation_run(
-    world, django_capture_on_commit_callbacks
-):
-    """County-level police events belong to no municipality: the full run removes them by the
-    rules' defaults, whatever a municipality set for its own rows."""
+def test_copies_of_a_county_level_event_follow_each_municipality_s_period(world):
+    """A county-level police event is held by every municipality of its county; once deleted,
+    each municipality's copy is removed by that municipality's own period."""
+    from brygga.incidents.models import Incident
+
     from ..incidents.factories import PoliceEventFactory
 
     now = timezone.now()
-    set_period(world, "incidents.deleted", 7)  # Sundsvall's own, not the installation's
-    gone = PoliceEventFactory(county_level=True)
-    kept = PoliceEventFactory(county_level=True)
-    backdate(gone, deleted_at=now - timedelta(days=31))
-    backdate(kept, deleted_at=now - timedelta(days=10))
-    assert gone.municipality_id is None
-    assert planned(None, now) == [
-        ("incidents.deleted", "incidents.incident", str(gone.pk), "delete")
+    set_period(world, "incidents.deleted", 7)  # Sundsvall's; Timrå keeps the default 30 days
+    event = PoliceEventFactory(county_level=True, source_id="lan-9")
+    copies = Incident.objects.filter(source_id="lan-9")
+    copies.update(deleted_at=now - timedelta(days=10))
+    timra = copies.get(municipality=world.timra)
+    assert event.municipality == world.sundsvall and copies.count() > 2
+    assert planned(world.sundsvall, now) == [
+        ("incidents.deleted", "incidents.incident", str(event.pk), "delete")
     ]
+    assert planned(world.timra, now) == []
     gallra("-m", "2281")
-    assert exists(gone)  # a municipality's run leaves them alone
-    with django_capture_on_commit_callbacks(execute=True):
-        rows = csv_rows(gallra("--format", "csv"))[1:]
-    assert [(r[0], r[1], r[3]) for r in rows] == [("incidents.deleted", "", str(gone.pk))]
-    assert not exists(gone) and exists(kept)
+    assert not exists(event) and exists(timra)
 
 
 # --- setting a period -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from brygga.audit.context import acting_as
 from brygga.core.geo import wgs84_to_sweref
+from brygga.core.models import Municipality
 from brygga.incidents.imports import tabular
 from brygga.incidents.models import Category, ImportJob, ImportProfile, Incident, Source
 from brygga.incidents.open311 import services as open311
@@ -81,11 +82,34 @@ class PoliceEventFactory(IncidentFactory):
     the police place only in the county (no municipality)."""
 
     class Params:
-        county_level = factory.Trait(municipality=None)
+        county_level = factory.Trait(county_event=True)
 
     source = Source.POLICE
     source_id = factory.Sequence(lambda n: f"polis-{n}")
     reporting_organisation = None
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        kwargs = super()._adjust_kwargs(**kwargs)
+        county = kwargs.get("county_id") or getattr(kwargs.get("county"), "pk", None)
+        if kwargs.get("county_event") and kwargs["municipality"].county_id != county:
+            kwargs["municipality"] = Municipality.objects.filter(county_id=county).order_by("pk")[0]
+        return kwargs
+
+    @factory.post_generation
+    def county_copies(self, create, extracted, **kwargs):
+        """A county-level event is held by every municipality of its county (as the police
+        import stores it); the factory returns the copy of the municipality it was given."""
+        if not (create and self.county_event):
+            return
+        others = Municipality.objects.filter(county_id=self.county_id).exclude(
+            pk=self.municipality_id
+        )
+        for other in others:
+            copy = Incident.objects.get(pk=self.pk)
+            copy.pk = None
+            copy.municipality = other
+            copy.save()
 
 
 def make_incident(world, **kw) -> Incident:
@@ -233,3 +257,13 @@ def submitted(response) -> Incident:
     """The incident a ``201`` Open311 POST (JSON) created, found by its public id."""
     token = response.json()[0]["service_request_id"]
     return Incident.objects.get(open311_request__token=token)
+
+
+def stored_events(qs=None) -> int:
+    """Incidents as the sources count them: a county-level police event once, not once per
+    municipality of the county holding a copy."""
+    qs = Incident.objects.all() if qs is None else qs
+    return (
+        qs.filter(county_event=False).count()
+        + qs.filter(county_event=True).values("source_id").distinct().count()
+    )

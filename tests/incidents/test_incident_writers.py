@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from brygga.core.access import SystemActor
 from brygga.core.geo import wgs84_to_sweref
+from brygga.core.models import Municipality
 from brygga.incidents import services
 from brygga.incidents.location import resolve
 from brygga.incidents.models import Incident, Source
@@ -73,9 +74,15 @@ def test_a_county_level_event_keeps_its_county_and_a_given_county_is_overruled(w
         ],
         constants={"source": Source.POLICE},
     )
-    county_level, placed = Incident.objects.order_by("source_id")
-    assert (county_level.municipality_id, county_level.county_id) == (None, county)
-    assert placed.county_id == county
+    # the county-level row: one copy per municipality of its county, each marked as such
+    copies = Incident.objects.exclude(source_id="id1")
+    members = Municipality.objects.filter(county_id=county)
+    assert sorted(copies.values_list("municipality_id", flat=True)) == sorted(
+        members.values_list("pk", flat=True)
+    )
+    assert {(c.county_id, c.county_event) for c in copies} == {(county, True)}
+    placed = Incident.objects.get(source_id="id1")
+    assert (placed.county_id, placed.county_event) == (county, False)
 
 
 def test_a_row_without_municipality_or_county_is_refused(world):

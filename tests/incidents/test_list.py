@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from brygga.audit.models import AuditEvent
+from brygga.core.models import Municipality
 from brygga.incidents.models import Incident, NilReport, Status
 
 from .factories import CENTRE, PoliceEventFactory, category, make_incident
@@ -306,11 +307,9 @@ def test_map_counts_points_of_the_whole_selection_and_leaves_out_summaries(
 
 
 def test_municipality_scope_is_the_municipality_and_its_county_level_events(world):
-    """``in_scope_of`` is written differently per database (a query-plan choice); on every
-    database it must mean: the municipality's own incidents plus the county-level events of its
-    county, nothing of other municipalities or other counties."""
-    from django.db.models import Q
-
+    """A municipality's scope is its own incidents and its copies of the county-level events of
+    its county; nothing of other municipalities or other counties. A list over several
+    municipalities shows each county-level event once (``one_copy_per_event``)."""
     from brygga.core.models import County
 
     other_county = County.objects.exclude(pk=world.sundsvall.county_id).first()
@@ -318,16 +317,22 @@ def test_municipality_scope_is_the_municipality_and_its_county_level_events(worl
     county_level = PoliceEventFactory(county_level=True, source_id="c1")
     timra = make_incident(world, municipality=world.timra, reporting_organisation=None)
     elsewhere = PoliceEventFactory(county_level=True, county_id=other_county.pk, source_id="c2")
-    s = world.sundsvall
+    s, t = world.sundsvall, world.timra
+    timra_copy = Incident.objects.get(source_id="c1", municipality=t)
     got = set(Incident.objects.in_scope_of([s.pk], [s.county_id]).values_list("pk", flat=True))
-    plain = set(
-        Incident.objects.filter(
-            Q(municipality=s) | Q(municipality__isnull=True, county_id=s.county_id)
-        ).values_list("pk", flat=True)
-    )
-    assert got == plain == {own.pk, county_level.pk}
-    both = Incident.objects.in_scope_of([s.pk, world.timra.pk], [s.county_id])
-    assert set(both.values_list("pk", flat=True)) == {own.pk, county_level.pk, timra.pk}
-    # another county's county-level event is never in scope
-    other = Incident.objects.in_scope_of([], [other_county.pk])
+    assert got == {own.pk, county_level.pk}
+    both = Incident.objects.in_scope_of([s.pk, t.pk], [s.county_id])
+    assert set(both.values_list("pk", flat=True)) == {
+        own.pk,
+        county_level.pk,
+        timra_copy.pk,
+        timra.pk,
+    }
+    once = both.one_copy_per_event([s.pk, t.pk])
+    first = county_level if s.pk < t.pk else timra_copy  # the copy of the first municipality
+    assert set(once.values_list("pk", flat=True)) == {own.pk, first.pk, timra.pk}
+    # another county's county-level event is in none of these scopes
+    assert elsewhere.pk not in got | set(both.values_list("pk", flat=True))
+    others = Municipality.objects.filter(county=other_county).values_list("pk", flat=True)
+    other = Incident.objects.in_scope_of(others, [other_county.pk]).one_copy_per_event(others)
     assert set(other.values_list("pk", flat=True)) == {elsewhere.pk}

@@ -35,7 +35,7 @@ from brygga.incidents.imports.police import (
 )
 from brygga.incidents.models import Category, Incident, PoliceTypeMapping, Source
 
-from .factories import ImportJobFactory
+from .factories import ImportJobFactory, stored_events
 
 SAMPLE = Path(__file__).parent / "fixtures" / "police_sample.jsonl"
 
@@ -98,12 +98,12 @@ def test_import_and_second_run_adds_nothing(db, tmp_path):
     records = sample()
     first = run(path)
     assert first.total == len(records)
-    assert first.created == len({r["id"] for r in records}) == Incident.objects.count()
+    assert first.created == len({r["id"] for r in records}) == stored_events()
     assert first.unchanged == 0
     second = run(path)
     assert second.created == 0
     assert second.unchanged == first.created
-    assert Incident.objects.count() == first.created
+    assert stored_events() == first.created
     audit = AuditEvent.objects.filter(event_type="police_import").order_by("seq")
     assert [a.changes["created"] for a in audit] == [first.created, 0]
 
@@ -142,11 +142,14 @@ def test_county_events_attach_to_the_county(db, tmp_path):
     run(write(tmp_path, "s.jsonl", SAMPLE.read_text(encoding="utf-8")))
     n = sum(1 for r in sample() if place_of(r) == "Västernorrlands län")
     county = County.objects.get(name="Västernorrlands län")
-    qs = Incident.objects.filter(county=county, municipality__isnull=True)
-    assert qs.count() == n
-    assert Incident.objects.filter(municipality__isnull=True).exclude(county=county).count() == (
-        sum(1 for r in sample() if place_of(r).endswith(" län")) - n
-    )
+    qs = Incident.objects.filter(county=county, county_event=True)
+    assert stored_events(qs) == n
+    # a copy for every municipality of the county, and only of that county
+    n_municipalities = Municipality.objects.filter(county=county).count()
+    assert qs.count() == n * n_municipalities
+    assert set(qs.values_list("municipality__county", flat=True)) == {county.pk}
+    others = Incident.objects.filter(county_event=True).exclude(county=county)
+    assert stored_events(others) == sum(1 for r in sample() if place_of(r).endswith(" län")) - n
 
 
 def test_summaries_are_kept_and_flagged(db, tmp_path):
@@ -211,9 +214,16 @@ def test_live_api_county_events_go_to_the_municipality_in_the_title(db, tmp_path
     result = run(write(tmp_path, "live.jsonl", jsonl([c for c, _ in cases])))
     assert result.placed_from_name == 1 and result.county_level == 3
     for record, municipality in cases:
-        inc = Incident.objects.get(source_id=str(record["id"]))
-        assert (inc.municipality.name if inc.municipality else None) == municipality
-        assert inc.county.name == "Västernorrlands län"
+        rows = Incident.objects.filter(source_id=str(record["id"]))
+        if municipality is None:  # county-level: one copy per municipality of the county
+            assert {(i.county_event, i.county.name) for i in rows} == {
+                (True, "Västernorrlands län")
+            }
+            assert rows.count() == Municipality.objects.filter(county=rows[0].county).count()
+        else:
+            inc = rows.get()
+            assert (inc.municipality.name, inc.county_event) == (municipality, False)
+            assert inc.county.name == "Västernorrlands län"
 
 
 def test_archive_titles_repeat_the_location():
@@ -244,7 +254,7 @@ def test_limit_to_one_municipality_and_its_county(db, tmp_path):
     sundsvall = Municipality.objects.get(code="2281")
     result = import_records(records, file_name="s.jsonl", municipality=sundsvall)
     expected = [r for r in records if place_of(r) in ("Sundsvall", "Västernorrlands län")]
-    assert result.created == len(expected) == Incident.objects.count()
+    assert result.created == len(expected) == stored_events()
     assert result.out_of_scope == len(records) - len(expected)
 
 
@@ -479,13 +489,13 @@ def test_command_imports_then_changes_nothing(db, tmp_path):
     out = io.StringIO()
     with translation.override("en"):
         call_command("import-police", str(path), stdout=out, stderr=io.StringIO())
-        n = Incident.objects.count()
+        n = stored_events()
         assert n == len(sample())
         assert "police_sample.jsonl.gz" in out.getvalue()
         assert "Created" in out.getvalue() and str(n) in out.getvalue()
         out2 = io.StringIO()
         call_command("import-police", str(path), stdout=out2, stderr=io.StringIO())
-    assert Incident.objects.count() == n
+    assert stored_events() == n
     assert AuditEvent.objects.filter(event_type="police_import").count() == 2
     row = AuditEvent.objects.filter(event_type="police_import").order_by("seq").last()
     assert row.changes["created"] == 0 and row.changes["unchanged"] == n

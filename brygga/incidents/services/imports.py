@@ -160,9 +160,13 @@ def police_mapping_update(
     mapping.is_summary = is_summary
     mapping.reviewed = True
     mapping.save()
-    n = Incident.objects.filter(source=Source.POLICE, source_type=mapping.police_type).update(
-        category=category, is_summary=is_summary, updated_at=timezone.now()
+    events = Incident.objects.filter(source=Source.POLICE, source_type=mapping.police_type)
+    # events, not rows: a county-level event is held by every municipality of its county
+    n = (
+        events.filter(county_event=False).count()
+        + events.filter(county_event=True).values("source_id").distinct().count()
     )
+    events.update(category=category, is_summary=is_summary, updated_at=timezone.now())
     log_action(
         event_type="police_type_mapping_changed",
         subject=mapping,

@@ -3,7 +3,8 @@ imports write one audit row per import with its counts.
 
 Every new incident, whoever writes it, passes through :func:`set_derived_fields`, which sets
 what the list index and the map depend on: the county from the municipality (a county-level
-police event keeps its county and has no municipality), and for a point the other coordinate
+police event comes with its county and no municipality, and is stored as one copy per
+municipality of the county), and for a point the other coordinate
 system and the area. :func:`incident_create` (the report form, the API, Open311) writes one
 incident; :class:`IncidentBulkWriter` and :func:`incidents_create_bulk` write many (the police
 import, the CSV/Excel import) with one ``executemany`` (``COPY`` on PostgreSQL) per batch.
@@ -182,11 +183,24 @@ def incident_update(*, actor, incident: Incident, **fields) -> Incident:
 def incident_set_status(*, actor, incident: Incident, status: str) -> Incident:
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status.")})
-    if not resolver_for(actor).has_ability("manage", incident.municipality_id):
+    # a county-level police event is the whole county's: only the installation manages it,
+    # and its status is the same in every municipality's copy
+    scope = None if incident.county_event else incident.municipality_id
+    if not resolver_for(actor).has_ability("manage", scope):
         raise PermissionDenied
     incident.status = status
     incident.save(update_fields=["status", "updated_at"])
+    _county_copies(incident).update(status=status, updated_at=incident.updated_at)
     return incident
+
+
+def _county_copies(incident: Incident):
+    """The other municipalities' copies of a county-level event (none for other incidents)."""
+    if not incident.county_event:
+        return Incident.objects.none()
+    return Incident.objects.filter(
+        source=incident.source, source_id=incident.source_id, county_event=True
+    ).exclude(pk=incident.pk)
 
 
 @transaction.atomic
@@ -197,6 +211,9 @@ def incident_delete(*, actor, incident: Incident) -> None:
     incident.deleted_at = timezone.now()
     incident.deleted_by = actor
     incident.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    _county_copies(incident).update(
+        deleted_at=incident.deleted_at, deleted_by=actor, updated_at=incident.updated_at
+    )
     log_action(event_type="incident_deleted", subject=incident)
 
 
@@ -276,7 +293,8 @@ class IncidentBulkWriter:
     ``municipality`` (or, with ``municipality=None``, into every municipality); every row must
     belong to ``municipality`` or be a county-level event of its county. A county-level row
     (no municipality) is shared by every municipality of the county, so only an actor who may
-    import into every municipality (Brygga itself, a system administrator) may write one.
+    import into every municipality (Brygga itself, a system administrator) may write one; it
+    is stored as one copy per municipality of the county (``Incident.county_event``).
     """
 
     def __init__(
@@ -297,12 +315,14 @@ class IncidentBulkWriter:
         unknown = (set(columns) | set(constants)) - set(fields)
         if unknown or set(columns) & set(constants):
             raise ValueError(f"Unknown or repeated incident fields: {sorted(unknown)}")
+        if "county_event" in set(columns) | set(constants):
+            raise ValueError("county_event is set by the writer")
         self.municipality = municipality
         self.given = tuple(columns)
         self.place_constants = {
             c: constants.pop(c, None) for c in PLACE_COLUMNS if c not in columns
         }
-        self.columns = [*self.given, *self.place_constants]
+        self.columns = [*self.given, *self.place_constants, "county_event"]
         now = now or timezone.now()
         constants.setdefault("created_at", now)
         constants.setdefault("updated_at", now)
@@ -320,6 +340,7 @@ class IncidentBulkWriter:
         self.db_columns = [*(fields[c].column for c in self.columns), *self.const_columns]
         self.counties: dict[int, int] = {}
         self.placers: dict[int, PointPlacer] = {}
+        self.county_members: dict[int, list[int]] | None = None
 
     def _placer(self, municipality_id: int) -> PointPlacer:
         if municipality_id not in self.placers:
@@ -351,14 +372,39 @@ class IncidentBulkWriter:
             if mid != m.pk and not (mid is None and cid == m.county_id):
                 raise PermissionDenied
 
+    def _copy_county_events(self, columns: dict[str, list]) -> dict[str, list]:
+        """A county-level row (no municipality) becomes one row per municipality of its county,
+        each marked ``county_event`` (see ``Incident.county_event``)."""
+        names = list(columns)
+        m_at = names.index("municipality_id")
+        c_at = names.index("county_id")
+        if self.county_members is None:
+            self.county_members = {}
+            for pk, county in Municipality.objects.order_by("pk").values_list("pk", "county_id"):
+                self.county_members.setdefault(county, []).append(pk)
+        rows, flags = [], []
+        for row in zip(*columns.values(), strict=True):
+            if row[m_at] is not None:
+                rows.append(row)
+                flags.append(False)
+                continue
+            for municipality_id in self.county_members.get(row[c_at], []):
+                rows.append((*row[:m_at], municipality_id, *row[m_at + 1 :]))
+                flags.append(True)
+        copied = {c: [r[i] for r in rows] for i, c in enumerate(names)}
+        copied["county_event"] = flags
+        return copied
+
     @transaction.atomic
     def write(self, rows: Sequence[tuple]) -> int:
-        """Insert ``rows`` (tuples in the order of ``columns``); returns how many."""
+        """Insert ``rows`` (tuples in the order of ``columns``); returns how many (a
+        county-level event counts once, however many municipalities hold a copy)."""
         if not rows:
             return 0
         columns = self._columns(rows)
         set_derived_fields(columns, counties=self.counties, placer=self._placer)
         self._check_scope(columns)
+        columns = self._copy_county_events(columns)
         values = [columns[c] for c in self.columns]
         adapt = _datetime_adapter()
         for i in self.datetimes:

@@ -94,7 +94,7 @@ def incident_detail(request, municipality, pk: int):
     with transaction.atomic():
         incident = get_visible(request, municipality, pk, purpose=_("Viewing the incident"))
     resolver = resolver_for(request.user)
-    can_set_status = incident.municipality_id is not None and resolver.has_ability(
+    can_set_status = not incident.county_event and resolver.has_ability(
         "manage", incident.municipality_id
     )
     publication = None
@@ -114,9 +114,7 @@ def incident_detail(request, municipality, pk: int):
             municipality,
             incident=incident,
             history=_history(request, incident),
-            can_change=(
-                incident.municipality_id == municipality.pk and resolver.can(CHANGE, incident)
-            ),
+            can_change=(not incident.county_event and resolver.can(CHANGE, incident)),
             source_link=(
                 incident.source_url
                 if incident.source_url.startswith(("https://", "http://"))

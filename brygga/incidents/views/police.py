@@ -234,6 +234,7 @@ def police_mapping_edit(request, municipality, pk: int):
             return redirect("incidents:police_mapping_list", code=municipality.code)
     n_events = (
         Incident.objects.visible_to(request.user)
+        .one_copy_per_event(resolver_for(request.user).municipalities_with("view"))
         .filter(source=Source.POLICE, source_type=mapping.police_type)
         .count()
     )

@@ -117,7 +117,7 @@ def incident_edit(request, municipality, pk: int):
     # The read is logged when the page with the texts is rendered below, not when a saved
     # form redirects (that response carries no personal data).
     incident = get_visible(request, municipality, pk, purpose=None)
-    if incident.municipality_id != municipality.pk:
+    if incident.county_event:
         raise Http404  # county-level police events are not edited from a municipality
     form = IncidentForm(request.POST or None, municipality=municipality, instance=incident)
     if request.method == "POST" and form.is_valid():

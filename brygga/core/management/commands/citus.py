@@ -43,9 +43,4 @@ class Command(BaseCommand):
             f"Reference tables made: {len(plan.reference)}; distributed tables made: "
             f"{len(plan.distributed)}; already in place: {len(plan.done)}."
         )
-        waiting = citus.pending()
-        if waiting:
-            self.stdout.write(
-                f"{len(waiting)} tenant tables stay on the coordinator until their keys include "
-                "the municipality (`brygga citus status` lists them)."
-            )
+
