@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Re-exported: every app's models take ``RestrictedManager`` from here.
 from .querysets import RestrictedManager, RestrictedQuerySet  # noqa: F401
-from .tenant_keys import TenantForeignKey
+from .tenant_keys import TenantForeignKey, TenantRow
 
 
 class TimeStamped(models.Model):
@@ -137,7 +137,7 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Organisation(TimeStamped):
+class Organisation(TenantRow, TimeStamped):
     """Aktör: a municipal department, the police, a school, a housing company, a club…"""
 
     municipality = models.ForeignKey(
@@ -189,7 +189,7 @@ class Role(models.TextChoices):
     MUNICIPAL_ADMIN = "municipal_admin", _("Municipal administrator")
 
 
-class Membership(TimeStamped):
+class Membership(TenantRow, TimeStamped):
     """A user's role in an organisation, and through it in a municipality."""
 
     municipality = models.ForeignKey(
@@ -240,7 +240,7 @@ class AreaKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Area(TimeStamped, GeoBounds):
+class Area(TenantRow, TimeStamped, GeoBounds):
     """Område: a named polygon within a municipality."""
 
     municipality = models.ForeignKey(
@@ -296,7 +296,7 @@ class ForumKind(models.TextChoices):
 SSPF_FORUM_KINDS = (ForumKind.SSPF_STEERING, ForumKind.SSPF_WORKING)
 
 
-class Forum(TimeStamped):
+class Forum(TenantRow, TimeStamped):
     """Samverkansforum: folkhälsoråd, BRÅ, trygghetsgrupp, SSPF group…"""
 
     municipality = models.ForeignKey(
@@ -352,7 +352,7 @@ class Forum(TimeStamped):
         return self.kind in SSPF_FORUM_KINDS
 
 
-class _ForumLink(models.Model):
+class _ForumLink(TenantRow, models.Model):
     """A row of a forum's many-to-many table. It carries the forum's municipality, so that the
     table distributes with its forum on a Citus cluster (``core.tenant_keys``); set it with
     ``forum.areas.set(areas, through_defaults=forum_link_defaults(forum))``."""
@@ -404,7 +404,7 @@ class ForumArea(_ForumLink):
         return f"{self.forum_id}: {self.area_id}"
 
 
-class RoleSecurityPolicy(models.Model):
+class RoleSecurityPolicy(TenantRow, models.Model):
     """Whether users holding a role in a municipality must use a TOTP second factor."""
 
     municipality = models.ForeignKey(
@@ -452,7 +452,7 @@ class AccountState(models.Model):
         return str(self.user)
 
 
-class RetentionPeriod(models.Model):
+class RetentionPeriod(TenantRow, models.Model):
     """A municipality's own period for a retention rule (``brygga.core.retention``); without
     a row the rule's default applies."""
 

@@ -35,6 +35,37 @@ TENANT_COLUMN = "municipality_id"
 TENANT_FIELD = "municipality"
 
 
+class TenantRow:
+    """A row of a tenant table (mixed in before ``models.Model``): an update of one row names
+    its municipality (``WHERE municipality_id = … AND id = …``), so that Citus sends it to
+    one shard, and leaves the municipality itself alone (Citus refuses to write the column a
+    table is distributed by, and a row never moves to another municipality)."""
+
+    tenant_row = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        row = super().from_db(db, field_names, values)
+        row._tenant_loaded = row.__dict__.get(TENANT_COLUMN)
+        return row
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        current = getattr(self, TENANT_COLUMN)
+        loaded = getattr(self, "_tenant_loaded", current)
+        if loaded is not None and current != loaded:
+            raise ValueError("A row of a municipality cannot move to another municipality.")
+        values = [v for v in values if v[0].attname != TENANT_COLUMN]
+        base_qs = base_qs.filter(**{TENANT_COLUMN: current})
+        updated = super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        self._tenant_loaded = current
+        return updated
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        returned = super()._do_insert(manager, using, fields, returning_fields, raw)
+        self._tenant_loaded = getattr(self, TENANT_COLUMN)
+        return returned
+
+
 class _TenantRelation:
     """Joins ``ON a.municipality_id = b.municipality_id AND a.x_id = b.id``: a join Citus can
     run shard by shard for colocated tables (a join on ``x_id`` alone it refuses)."""

@@ -23,7 +23,7 @@ from brygga.core.models import (
     RestrictedQuerySet,
     TimeStamped,
 )
-from brygga.core.tenant_keys import TenantForeignKey, TenantOneToOneField
+from brygga.core.tenant_keys import TenantForeignKey, TenantOneToOneField, TenantRow
 
 
 class Category(models.Model):
@@ -127,7 +127,7 @@ class IncidentQuerySet(RestrictedQuerySet):
         return self.filter(Q(county_event=False) | Q(municipality_id__in=list(first.values())))
 
 
-class Incident(TimeStamped):
+class Incident(TenantRow, TimeStamped):
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,
@@ -315,7 +315,7 @@ class PoliceTypeMapping(models.Model):
         return f"{self.police_type} → {self.category}"
 
 
-class ImportProfile(TimeStamped):
+class ImportProfile(TenantRow, TimeStamped):
     """A saved column mapping for a recurring CSV/XLSX export."""
 
     municipality = models.ForeignKey(
@@ -395,7 +395,7 @@ class ImportJob(TimeStamped):
         return f"{self.get_kind_display()}: {self.file_name}"
 
 
-class NilReport(TimeStamped):
+class NilReport(TenantRow, TimeStamped):
     """ "Inget att rapportera": an organisation's explicit empty report for a week in a forum's
     weekly reporting round."""
 
@@ -427,7 +427,7 @@ class NilReport(TimeStamped):
         super().save(*args, **kwargs)
 
 
-class Open311Key(TimeStamped):
+class Open311Key(TenantRow, TimeStamped):
     """An API key for public Open311 intake (e.g. the municipality's web form or app)."""
 
     municipality = models.ForeignKey(
@@ -460,7 +460,7 @@ class Open311Key(TimeStamped):
         return f"{self.name} ({self.key_prefix}…)"
 
 
-class Open311Contact(models.Model):
+class Open311Contact(TenantRow, models.Model):
     """Contact details a member of the public left with a tip: personal data, kept apart from
     the incident, never shown in Open311 responses, readable only by coordinators (logged)."""
 
@@ -489,7 +489,7 @@ def new_public_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Open311Request(models.Model):
+class Open311Request(TenantRow, models.Model):
     """What the public Open311 API knows of a tip: its public id (``token``, the GeoReport
     ``service_request_id``) and, once a moderator has published it, the text shown to the
     world (``published_text``, which the moderator may have edited: the tip's own description

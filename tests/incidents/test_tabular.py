@@ -601,9 +601,15 @@ def test_reimport_changes_nothing_but_rows_without_id_are_always_added(world):
 def test_reimport_in_another_municipality_is_independent(world):
     data = csv_bytes([row("A1")])
     run(world, data)
-    Incident.objects.update(municipality=world.timra)
+    # the same row as Timrå's (a row never moves to another municipality: copy it there)
+    values = Incident.objects.values().get()
+    Incident.objects.all().delete()
+    values.update(id=None, municipality_id=world.timra.pk, area_id=None, import_job_id=None)
+    values["reporting_organisation_id"] = world.orgs["timra"].pk
+    Incident.objects.create(**values)
     result, _ = run(world, data)
     assert result.created == 1
+    assert Incident.objects.filter(municipality=world.sundsvall).count() == 1
 
 
 def test_fields_of_an_imported_incident_and_one_audit_row(world):

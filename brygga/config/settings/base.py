@@ -104,6 +104,9 @@ VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # database, uploads: ser
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'brygga.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, grouping by every selected column (tenant tables' keys: brygga/core/db/base.py)
+    DATABASES["default"]["ENGINE"] = "brygga.core.db"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {

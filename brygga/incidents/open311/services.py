@@ -416,7 +416,7 @@ def _attributed_to(key: Open311Key, municipality: Municipality) -> Organisation 
 @transaction.atomic
 def _create(key: Open311Key, municipality: Municipality, cleaned: _Cleaned, client: str):
     # Lock the key row: concurrent POSTs with one key are counted one after the other.
-    Open311Key.objects.select_for_update().get(pk=key.pk)
+    Open311Key.objects.select_for_update().get(municipality_id=key.municipality_id, pk=key.pk)
     _check_key_limit(key)
     actor = SystemActor(f"open311:{key.key_prefix}")
     with acting_as(actor):
@@ -461,7 +461,7 @@ def _publishable(*, actor, incident: Incident) -> Open311Request:
     if not can_publish_tip(resolver_for(actor), incident):
         raise PermissionDenied(_("Your role may not publish public tips."))
     request, _created = Open311Request.objects.select_for_update().get_or_create(
-        incident=incident, defaults={"municipality_id": incident.municipality_id}
+        municipality_id=incident.municipality_id, incident=incident
     )
     return request
 

@@ -43,4 +43,3 @@ class Command(BaseCommand):
             f"Reference tables made: {len(plan.reference)}; distributed tables made: "
             f"{len(plan.distributed)}; already in place: {len(plan.done)}."
         )
-
