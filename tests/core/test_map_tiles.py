@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 READ = (
     "import json, django; django.setup(); from django.conf import settings as s; "
@@ -72,3 +74,33 @@ def test_subdomain_templates_need_their_origins_listed():
     assert (
         read_settings(MAP_TILE_URL="https://{s}.tiles.example.se/{z}/{x}/{y}.png")["origins"] == []
     )
+
+
+def _map_data(response, name: str) -> dict:
+    html = response.content.decode()
+    start = html.index(f'<script id="{name}" type="application/json">') + len(
+        f'<script id="{name}" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+@pytest.mark.parametrize(
+    "path, block",
+    [
+        ("/kommuner/2281/", "map-data"),
+        ("/kommuner/2281/handelser/rapportera/", "report-map-data"),
+        ("/kommuner/2281/handelser/karta/", "incident-map-data"),
+    ],
+)
+def test_pages_send_the_tiles_and_the_policy_allows_them(client_for, path, block, settings):
+    settings.MAP_TILE_URL = OSM  # as in an environment without MAP_TILE_URL
+    response = client_for("coordinator").get(path)
+    assert response.status_code == 200
+    data = _map_data(response, block)
+    assert data["tiles"]["url"] == OSM
+    assert data["controls"] == {"zoom_in": "Zooma in", "zoom_out": "Zooma ut"}
+    policy = response.headers["Content-Security-Policy"]
+    img_src = next(d for d in policy.split(";") if d.strip().startswith("img-src"))
+    assert "https://tile.openstreetmap.org" in img_src
+    settings.MAP_TILE_URL = ""
+    assert _map_data(client_for("coordinator").get(path), block)["tiles"]["url"] == ""

@@ -16,18 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from brygga.core.access import CHANGE
 from brygga.core.forms import apply_errors
 from brygga.core.views.decorators import municipality_view
+from brygga.core.views.maps import base_map_data
 from brygga.incidents import selectors, services
 from brygga.incidents.forms.report import IncidentForm
 from brygga.incidents.models import Incident, Source
 
-from .common import (
-    boundary,
-    can_report,
-    get_visible,
-    incident_context,
-    own_organisation_ids,
-    tiles,
-)
+from .common import can_report, get_visible, incident_context, own_organisation_ids
 
 RECENT = 10
 
@@ -48,8 +42,7 @@ def _save_kwargs(d: dict) -> dict:
 
 def _form_map_data(municipality, incident=None) -> dict:
     return {
-        "boundary": boundary(municipality),
-        "tiles": tiles(),
+        **base_map_data(municipality),
         "point": [incident.lat, incident.lon]
         if incident is not None and incident.has_point
         else None,

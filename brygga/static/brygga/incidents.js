@@ -17,23 +17,12 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
+  /* The background, zoom buttons and boundary of basemap.js, zoomed to the municipality. */
   function baseMap(el, data) {
-    var tiles = data.tiles && data.tiles.url;
-    var map = L.map(el, { zoomSnap: 0.25, maxZoom: 19, attributionControl: !!tiles });
-    if (tiles) {
-      L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution || "", maxZoom: 19 }).addTo(map);
-    }
-    var boundary = null;
-    if (data.boundary && data.boundary.geometry) {
-      boundary = L.geoJSON(data.boundary, {
-        style: { color: "#0b4f71", weight: 2, fillColor: "#ffffff", fillOpacity: 0.6 },
-        interactive: false
-      }).addTo(map);
-      map.fitBounds(boundary.getBounds(), { padding: [8, 8] });
-    } else {
-      map.setView([62.0, 15.0], 5);
-    }
-    el.brygga = map;
+    var map = BryggaMap.create(el, data);
+    var boundary = BryggaMap.boundary(map, data);
+    if (boundary) { map.fitBounds(boundary.getBounds(), { padding: [8, 8] }); }
+    else { map.setView([62.0, 15.0], 5); }
     return map;
   }
 
@@ -103,7 +92,7 @@
   function initReportMap(el) {
     var data = readData(el.dataset.reportMap);
     var form = el.closest("form");
-    if (!data || !form || !window.L) { return; }
+    if (!data || !form || !window.L || !window.BryggaMap) { return; }
     var map = baseMap(el, data);
     var lat = form.querySelector("[name=lat]");
     var lon = form.querySelector("[name=lon]");
@@ -171,7 +160,7 @@
 
   function initIncidentMap(el) {
     var data = readData(el.dataset.incidentMap);
-    if (!data || !window.L) { return; }
+    if (!data || !window.L || !window.BryggaMap) { return; }
     var map = baseMap(el, data);
     var labels = data.labels || {};
     if (data.point) {
@@ -203,6 +192,7 @@
           layer.bindTooltip(label, { sticky: true, className: "area-label" });
         }
       }).addTo(map);
+      BryggaMap.untab(areas);  // the table "Reports per area" beside the map has the numbers
       layers.push(areas);
     }
     var points = data.points || [];
