@@ -104,3 +104,14 @@ def test_pages_send_the_tiles_and_the_policy_allows_them(client_for, path, block
     assert "https://tile.openstreetmap.org" in img_src
     settings.MAP_TILE_URL = ""
     assert _map_data(client_for("coordinator").get(path), block)["tiles"]["url"] == ""
+
+
+def test_the_report_form_has_the_areas_and_the_boundary(client_for, world):
+    data = _map_data(
+        client_for("reporter").get("/kommuner/2281/handelser/rapportera/"), "report-map-data"
+    )
+    assert data["boundary"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert {f["properties"]["name"] for f in data["areas"]["features"]} == {"Centrum", "Nacksta"}
+    assert data["tolerance_m"] == 300
+    assert data["labels"]["outside"].startswith("Punkten ligger utanför kommunen Sundsvall.")
+    assert data["labels"]["chosen_area"] == "Vald plats: %(area)s (%(lat)s, %(lon)s)"
