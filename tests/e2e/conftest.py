@@ -71,6 +71,7 @@ class Session:
         self.base_url = base_url
         self.console_errors: list[str] = []
         self.blocked: list[str] = []  # URLs outside the live server the page asked for
+        self.referers: dict[str, str | None] = {}  # the Referer each of them was sent with
         page.route(OUTSIDE, self._block)
         # Failed requests are recorded from the responses below (a 400 form page is expected).
         page.on(
@@ -93,6 +94,7 @@ class Session:
 
     def _block(self, route) -> None:
         self.blocked.append(route.request.url)
+        self.referers[route.request.url] = route.request.headers.get("referer")
         route.abort("blockedbyclient")
 
     def goto(self, path: str, *, status: int = 200, check: bool = True):

@@ -73,7 +73,10 @@ def _background_asked_for_and_blocked(s, selector: str) -> None:
     """The tile layer is there and asked for OpenStreetMap's tiles (the CSP let the requests
     out: a refused one is a console error, which Session.check reports); none loaded."""
     page = s.page
-    assert any(url.startswith(TILES) for url in s.blocked), s.blocked
+    tiles = [url for url in s.blocked if url.startswith(TILES)]
+    assert tiles, s.blocked
+    # the site's origin as Referer (OpenStreetMap's policy), never the page's address
+    assert {s.referers[url] for url in tiles} == {s.base_url + "/"}
     assert page.locator(f"{selector} .leaflet-tile-pane img.leaflet-tile").count() > 0
     assert page.locator(f"{selector} .leaflet-tile-loaded").count() == 0
     link = page.locator(f"{selector} .leaflet-control-attribution a", has_text="OpenStreetMap")

@@ -23,7 +23,10 @@
       L.tileLayer(data.tiles.url, {
         attribution: data.tiles.attribution || "",
         maxNativeZoom: data.tiles.max_zoom || 19,
-        maxZoom: 19
+        maxZoom: 19,
+        // The site's origin only, never the page (the pages say "same-origin", which sends no
+        // Referer at all; OpenStreetMap's tile usage policy asks web pages for one).
+        referrerPolicy: "strict-origin-when-cross-origin"
       }).addTo(map);
     }
     el.brygga = map;
