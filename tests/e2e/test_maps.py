@@ -252,7 +252,7 @@ def test_area_shapes_are_no_tab_stops(session_for, world, path, selector):
     s.check()
 
 
-def test_zoom_buttons_follow_the_ui_language(session_for, world):
+def test_leaflets_texts_follow_the_ui_language(session_for, world):
     s = session_for("coordinator")
     s.page.context.add_cookies([{"name": "django_language", "value": "en", "url": s.base_url}])
     s.goto("/kommuner/2281/")
@@ -260,7 +260,10 @@ def test_zoom_buttons_follow_the_ui_language(session_for, world):
     zoom_in.wait_for()
     assert zoom_in.get_attribute("title") == "Zoom in"
     assert zoom_in.get_attribute("aria-label") == "Zoom in"
+    leaflet = s.page.locator("#map .leaflet-control-attribution a", has_text="Leaflet")
+    assert leaflet.get_attribute("title") == "A JavaScript library for interactive maps"
     s.page.context.clear_cookies(name="django_language")
     s.goto("/kommuner/2281/")
     assert zoom_in.get_attribute("aria-label") == "Zooma in"
     assert s.page.locator("#map .leaflet-control-zoom-out").get_attribute("title") == "Zooma ut"
+    assert leaflet.get_attribute("title") == "Ett JavaScript-bibliotek för interaktiva kartor"

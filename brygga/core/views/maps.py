@@ -21,7 +21,11 @@ def tiles() -> dict:
 
 def controls() -> dict:
     """Leaflet's own texts, in the user's language."""
-    return {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out")}
+    return {
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
+        "leaflet": _("A JavaScript library for interactive maps"),
+    }
 
 
 def boundary_feature(municipality: Municipality) -> dict:

@@ -2,7 +2,8 @@
    - The background tiles, if the installation has a tile server (MAP_TILE_URL). The boundary
      and the areas are vector layers of their own, so they show at every zoom level also when
      no tile can be loaded (offline, blocked): the map's plain background is set in brygga.css.
-   - Leaflet's zoom buttons with titles in the user's language (data.controls).
+   - Leaflet's zoom buttons and its attribution link with titles in the user's language
+     (data.controls).
    - Area shapes are not Tab stops: every map with areas has a table beside it with the same
      information (Leaflet's tooltips make the shapes focusable in Chromium).
    - Point-in-polygon and the distance to a boundary, on GeoJSON in WGS84. */
@@ -19,6 +20,15 @@
       zoomInTitle: controls.zoom_in || "Zoom in",
       zoomOutTitle: controls.zoom_out || "Zoom out"
     }).addTo(map);
+    var prefix = map.attributionControl && map.attributionControl.options.prefix;
+    if (typeof prefix === "string" && controls.leaflet) {
+      var title = document.createElement("span");
+      title.textContent = controls.leaflet;  // escaped, for an attribute value
+      map.attributionControl.setPrefix(prefix.replace(
+        'title="A JavaScript library for interactive maps"',
+        'title="' + title.innerHTML.replace(/"/g, "&quot;") + '"'
+      ));
+    }
     if (tiles) {
       L.tileLayer(data.tiles.url, {
         attribution: data.tiles.attribution || "",
