@@ -1,9 +1,9 @@
-"""What the incident pages share: the sub-navigation context, the user's filtered selection,
-one visible incident (a logged read of personal data) and the map's tiles and boundary."""
+"""What the incident pages share: the sub-navigation context, the user's filtered selection and
+one visible incident (a logged read of personal data). The maps' tiles and boundary come from
+``brygga.core.views.maps.base_map_data``."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404
 
 from brygga.core.access import resolver_for
@@ -52,18 +52,6 @@ def get_visible(request, municipality, pk: int, *, purpose: str | None) -> Incid
         return selectors.incident_detail(request.user, municipality, pk, purpose=purpose)
     except Incident.DoesNotExist:
         raise Http404 from None
-
-
-def tiles() -> dict:
-    return {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
-
-
-def boundary(municipality) -> dict:
-    return {
-        "type": "Feature",
-        "geometry": municipality.boundary,
-        "properties": {"name": municipality.name},
-    }
 
 
 def query_without_page(request) -> str:
