@@ -170,13 +170,25 @@ def _posted(form: MappingForm, data, keep_categories: bool) -> dict:
     """The choices of a posted form as initial values of a fresh one."""
     initial = {}
     for name, field in form.fields.items():
-        if name.startswith("cat_") and not keep_categories:
+        if name.startswith(("cat_", "confirm_")) and not keep_categories:
             continue
         if isinstance(field, forms.BooleanField):
             initial[name] = data.get(name) in ("on", "true", "1")
         elif name in data:
             initial[name] = data.get(name)
     return initial
+
+
+def _own_organisation(user, municipality) -> int | None:
+    """The user's organisation as the reporter, when they belong to exactly one organisation
+    of the municipality that they may report for; otherwise none (the user chooses)."""
+    own = resolver_for(user).member_organisations(municipality)
+    allowed = list(
+        reporting_organisations_for(user, municipality)
+        .filter(pk__in=own)
+        .values_list("pk", flat=True)[:2]
+    )
+    return allowed[0] if len(own) == 1 and len(allowed) == 1 else None
 
 
 def _category_initial(values, mapping: tabular.Mapping, municipality) -> dict:
@@ -235,6 +247,7 @@ def import_mapping(request, municipality, pk: int):
         "user": request.user,
         "category_values": values,
         "category_column": category_column,
+        "saved": saved,
     }
     status = 200
     refreshed = False
@@ -272,10 +285,8 @@ def import_mapping(request, municipality, pk: int):
             "profile_name": job.profile.name if job.profile else "",
             "sheet": detected.sheet,
         }
-        if initial["organisation"] is None:
-            own = list(reporting_organisations_for(request.user, municipality)[:2])
-            if len(own) == 1:
-                initial["organisation"] = own[0].pk
+        if "organisation_id" not in job.options:  # not chosen before (an empty choice stays)
+            initial["organisation"] = _own_organisation(request.user, municipality)
         form = MappingForm(initial=initial, **kwargs)
     missing = [(tabular.FIELDS[k], v) for k, v in saved.columns.items() if v not in table.columns]
     _log_raw_rows(
