@@ -96,6 +96,16 @@ def test_a_few_bad_values_do_not_change_what_a_named_column_holds():
     assert guessed["date"] == "datum" and guessed["time_of_day"] == "tid"
 
 
+def test_an_impossible_date_in_a_small_file_does_not_hide_the_time_column():
+    data = (
+        "Id;Tidpunkt;Kategori\n"
+        "A1;2024-03-05 21:30;Klotter\nA2;2024-03-05 21:30;Tags\nA3;2024-02-30;Klotter\n"
+    )
+    assert columns(data)["occurred_at"] == "Tidpunkt"
+    # ... but without a name for the field, the values must all be times
+    assert "occurred_at" not in columns(data.replace("Tidpunkt", "Skapad"))
+
+
 def test_coordinates_outside_sweden_are_not_taken_for_them():
     # a column named E with longitudes is not a SWEREF 99 TM easting (and N not a northing)
     guessed = columns("Datum;Kategori;N;E\n2024-03-05;Klotter;62,3908;17,3069\n")

@@ -33,7 +33,7 @@ from .read import Table
 from .values import _blank, parse_number, parse_time_of_day, parse_when
 
 SAMPLE_ROWS = 200
-MOSTLY = 0.8  # the share of a column's values that decides what it holds
+MOSTLY = 0.5  # the share of a column's values that decides what it holds (at least half)
 HEADER_EXACT = 10
 HEADER_WORD = 6
 VALUES_FIT = 8
@@ -101,8 +101,8 @@ EMPTY, DATETIME, DATE, MIXED, TIME, OTHER = "empty", "datetime", "date", "mixed"
 
 @dataclass
 class Column:
-    """What the first rows of one column hold. A few odd values (a typo, a missing time) do
-    not change what a column is: ``kind`` is the kind of at least :data:`MOSTLY` of its
+    """What the first rows of one column hold. A few odd values (a typo, an impossible date)
+    do not change what a column is: ``kind`` is the kind of at least :data:`MOSTLY` of its
     values; ``clean`` says that all of them are."""
 
     name: str
@@ -152,17 +152,19 @@ def _time_kind(v) -> str:
 
 
 def _kind(kinds: Counter) -> tuple[str, bool]:
-    """The kind of a column from the kinds of its values, and whether all values are of it."""
+    """The kind of a column from the kinds of its values, and whether all values are of it.
+    Values that are no time at all (typos, impossible dates) do not decide what the others
+    are, as long as they are not the majority."""
     total = sum(kinds.values())
     if not total:
         return EMPTY, True
-    dates = kinds[DATETIME] + kinds[DATE]
-    if kinds[TIME] >= MOSTLY * total:
-        return TIME, kinds[TIME] == total
-    if dates >= MOSTLY * total:
-        kind = DATETIME if not kinds[DATE] else DATE if not kinds[DATETIME] else MIXED
-        return kind, dates == total
-    return OTHER, False
+    times, dates = kinds[TIME], kinds[DATETIME] + kinds[DATE]
+    if max(times, dates) < MOSTLY * total:
+        return OTHER, False
+    if times > dates:
+        return TIME, times == total
+    kind = DATETIME if not kinds[DATE] else DATE if not kinds[DATETIME] else MIXED
+    return kind, dates == total
 
 
 def sample(table: Table, rows: int = SAMPLE_ROWS) -> list[Column]:
