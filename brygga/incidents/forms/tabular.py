@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from brygga.incidents.imports import tabular
-from brygga.incidents.models import ImportProfile
+from brygga.incidents.models import Category, ImportProfile
 from brygga.incidents.services import categories_for, reporting_organisations_for
 
 ACCEPT = ".csv,.txt,.tsv,.xlsx,.xlsm,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -120,7 +120,7 @@ class MappingForm(forms.Form):
         index = tabular.category_index(municipality)
         known = saved or tabular.Mapping()
         self.category_fields = []
-        self.suggestions: dict[int, object] = {}
+        self.suggestions: dict[int, Category] = {}
         for i, (value, count) in enumerate(category_values):
             name = f"cat_{i}"
             self.fields[name] = forms.ChoiceField(label=value, choices=choices, required=False)
