@@ -14,7 +14,7 @@ checked on every call.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -85,7 +85,7 @@ WORKER_COMMAND = "brygga worker"
 WORKER_UNIT = "brygga-worker.service"
 
 
-def queue_state(now=None) -> dict:
+def queue_state(now: datetime | None = None) -> dict:
     """The task queue and its workers (information only: a stopped worker does not make the
     site unhealthy, but it shows here and on the import pages).
 

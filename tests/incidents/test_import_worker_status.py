@@ -61,6 +61,7 @@ def test_a_job_no_worker_picked_up_within_a_minute_says_what_to_start(world, cli
         assert 'data-worker="none"' in html
         assert "Ingen bakgrundsprocess har startat importen ännu." in html
         assert "brygga-worker.service" in html and "brygga worker" in html
+        assert 'hx-trigger="every 5s"' in html  # polled less often while nothing happens
     # a worker that is busy with another task: the import waits for it
     _task(status="RUNNING", started_at=timezone.now() - timedelta(minutes=3))
     html = c.get(f"{BASE}{job.pk}/status/").content.decode()

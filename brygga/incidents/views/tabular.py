@@ -433,8 +433,9 @@ def import_detail(request, municipality, pk: int):
 @import_view
 @require_GET
 def import_progress(request, municipality, pk: int):
-    """The progress box, polled by HTMX every second while the import runs; when it has
-    finished the whole page is reloaded to show the result."""
+    """The progress box, polled by HTMX every second while the import runs (every five seconds
+    while it waits for a worker that has not come for a minute); when it has finished the
+    whole page is reloaded to show the result."""
     job = _job(request, municipality, pk)
     context = _detail_context(request, municipality, job)
     response = render(request, "incidents/import_progress.html", context)
