@@ -68,6 +68,29 @@ def test_a_job_no_worker_picked_up_within_a_minute_says_what_to_start(world, cli
     assert 'data-worker="busy"' in html and "brygga-worker.service" not in html
 
 
+def test_a_police_upload_no_worker_picked_up_says_so_too(world, client_for):
+    c = client_for("analyst")
+    job = ImportJobFactory(
+        municipality=world.sundsvall,
+        kind=ImportJob.Kind.POLICE,
+        created_by=world.users["analyst"],
+        updated_ago=timedelta(minutes=2),
+    )
+    url = f"/kommuner/2281/handelser/polisen/importer/{job.pk}/"
+    for page in (url, f"{url}status/"):
+        html = c.get(page).content.decode()
+        assert 'data-worker="none"' in html and "brygga-worker.service" in html
+    # a command's job runs in the foreground: no worker to wait for
+    cli = ImportJobFactory(
+        municipality=world.sundsvall,
+        kind=ImportJob.Kind.POLICE,
+        options={"cli": True},
+        updated_ago=timedelta(minutes=2),
+    )
+    html = c.get(f"/kommuner/2281/handelser/polisen/importer/{cli.pk}/status/").content.decode()
+    assert 'id="import-waiting"' not in html
+
+
 def test_the_import_list_shows_whether_a_worker_is_alive(world, en):
     c = en("municipal_admin")
     html = c.get(BASE).content.decode()

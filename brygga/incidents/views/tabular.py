@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -18,7 +17,6 @@ from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -35,9 +33,10 @@ from brygga.incidents.imports.tasks import run_tabular_import
 from brygga.incidents.models import ImportJob, ImportProfile
 from brygga.incidents.services import reporting_organisations_for
 
+from .common import unclaimed_context, worker_context
+
 logger = logging.getLogger(__name__)
 SHOWN_ERRORS = 200
-UNCLAIMED_AFTER = timedelta(minutes=1)
 
 
 def import_view(view):
@@ -51,21 +50,6 @@ def import_view(view):
         return view(request, municipality, *args, **kwargs)
 
     return wrapper
-
-
-def _worker_context(queue: dict) -> dict:
-    """The task queue's state (as /healthz reports it) for the import pages."""
-    seconds = queue.get("last_activity_seconds")
-    return {
-        "queue": queue,
-        "worker_alive": queue.get("worker") == "alive",
-        "worker_last_seen": (
-            timezone.now() - timedelta(seconds=seconds) if seconds is not None else None
-        ),
-        "worker_command": health.WORKER_COMMAND,
-        "worker_unit": health.WORKER_UNIT,
-        "worker_seen_minutes": int(health.WORKER_SEEN.total_seconds() // 60),
-    }
 
 
 def _jobs(request, municipality):
@@ -134,7 +118,7 @@ def import_list(request, municipality):
             "profile_count": ImportProfile.objects.visible_to(request.user)
             .filter(municipality=municipality)
             .count(),
-            **_worker_context(health.queue_state()),
+            **worker_context(health.queue_state()),
         },
     )
 
@@ -379,15 +363,8 @@ def _start(request, municipality, job: ImportJob, form: MappingForm, saved: tabu
 def _detail_context(request, municipality, job: ImportJob) -> dict:
     active = _started(job) and job.state in (ImportJob.State.PENDING, ImportJob.State.RUNNING)
     file_errors = [e for e in job.errors if e.get("row") is None]
-    # a started import that no worker has picked up within a minute: say why
-    unclaimed = (
-        active
-        and job.state == ImportJob.State.PENDING
-        and job.updated_at < timezone.now() - UNCLAIMED_AFTER
-    )
     return {
-        "unclaimed": unclaimed,
-        **(_worker_context(health.queue_state()) if unclaimed else {}),
+        **unclaimed_context(job, waiting=active),
         "municipality": municipality,
         "job": job,
         "active": active,
