@@ -14,7 +14,7 @@ checked on every call.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -76,20 +76,54 @@ def check_static() -> str:
     return "ok"
 
 
-def queue_state() -> dict:
-    """Tasks waiting for the worker and how long the oldest has waited (information only: a
-    stopped worker does not make the site unhealthy, but it shows here)."""
+# A worker counts as alive when it picked up or finished a task this recently, or is running
+# one it picked up within WORKER_BUSY (a long import reports no task activity meanwhile).
+WORKER_SEEN = timedelta(minutes=5)
+WORKER_BUSY = timedelta(minutes=30)
+# The command an administrator starts the worker with, and its systemd unit (docs/ADMIN.md).
+WORKER_COMMAND = "brygga worker"
+WORKER_UNIT = "brygga-worker.service"
+
+
+def queue_state(now: datetime | None = None) -> dict:
+    """The task queue and its workers (information only: a stopped worker does not make the
+    site unhealthy, but it shows here and on the import pages).
+
+    ``waiting``: tasks ready to run; ``oldest_waiting_seconds``: how long the oldest has
+    waited; ``running``: tasks a worker has picked up and not finished;
+    ``last_activity_seconds``: since a worker last picked up or finished a task (``None``
+    when no task is recorded); ``worker``: ``"alive"`` when that was within
+    :data:`WORKER_SEEN` or a task picked up within :data:`WORKER_BUSY` is still running,
+    otherwise ``"not seen"`` (stopped, or idle for longer: tasks that keep waiting tell)."""
+    now = now or timezone.now()
     try:
+        from django.db.models import Max
         from django_tasks_db.models import DBTaskResult
 
         waiting = DBTaskResult.objects.ready()
         count = waiting.count()
         oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+        running = DBTaskResult.objects.running()
+        running_count = running.count()
+        busy = running.filter(started_at__gte=now - WORKER_BUSY).exists()
+        last = DBTaskResult.objects.aggregate(
+            started=Max("started_at"), finished=Max("finished_at")
+        )
     except Exception:
         logger.exception("health check: task queue could not be read")
         return {"state": "unavailable"}
-    age = int((timezone.now() - oldest) / timedelta(seconds=1)) if oldest else 0
-    return {"waiting": count, "oldest_waiting_seconds": age}
+    seconds = timedelta(seconds=1)
+    age = max(0, int((now - oldest) / seconds)) if oldest else 0
+    moments = [t for t in (last["started"], last["finished"]) if t is not None]
+    activity = max(0, int((now - max(moments)) / seconds)) if moments else None
+    alive = busy or (activity is not None and activity <= WORKER_SEEN / seconds)
+    return {
+        "waiting": count,
+        "oldest_waiting_seconds": age,
+        "running": running_count,
+        "last_activity_seconds": activity,
+        "worker": "alive" if alive else "not seen",
+    }
 
 
 def reset() -> None:

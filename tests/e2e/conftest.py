@@ -8,6 +8,7 @@ Chromium they are skipped on a developer's machine, but fail when BRYGGA_REQUIRE
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -29,6 +30,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Every request that does not go to the live server (the background map's tiles) is blocked:
+# the tests never use the internet, and they see the maps as they are where tiles cannot load.
+OUTSIDE = re.compile(r"^(?!https?://(localhost|127\.0\.0\.1)[:/])[a-z]+://")
 
 
 def chromium_path() -> str | None:
@@ -66,6 +70,9 @@ class Session:
         self.page = page
         self.base_url = base_url
         self.console_errors: list[str] = []
+        self.blocked: list[str] = []  # URLs outside the live server the page asked for
+        self.referers: dict[str, str | None] = {}  # the Referer each of them was sent with
+        page.route(OUTSIDE, self._block)
         # Failed requests are recorded from the responses below (a 400 form page is expected).
         page.on(
             "console",
@@ -84,6 +91,11 @@ class Session:
                 and self.console_errors.append(f"{r.status} {r.url}")
             ),
         )
+
+    def _block(self, route) -> None:
+        self.blocked.append(route.request.url)
+        self.referers[route.request.url] = route.request.headers.get("referer")
+        route.abort("blockedbyclient")
 
     def goto(self, path: str, *, status: int = 200, check: bool = True):
         response = self.page.goto(self.base_url + path)

@@ -66,7 +66,7 @@ def test_reporter_files_on_a_phone_and_coordinator_sees_it_everywhere(session_fo
     assert page.input_value("#id_lat") and page.input_value("#id_lon")
     assert abs(float(page.input_value("#id_lat")) - CENTRE[0]) < 0.02
     assert page.locator("#map-status").inner_text() != ""
-    assert page.locator("#report-map path.leaflet-interactive, #report-map path").count() >= 2
+    assert page.locator("#report-map .leaflet-overlay-pane path").count() >= 2
 
     page.fill("#id_description", "Krossad ruta i busskuren.")
     submit.click()

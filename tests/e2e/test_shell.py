@@ -48,11 +48,14 @@ def test_every_shell_page_is_accessible(session_for, world):
 def test_viewer_sees_map_with_boundary_and_areas_on_a_phone(session_for, world):
     s = session_for("viewer", viewport={"width": 390, "height": 844})
     s.goto(f"{BASE}/")
-    # the boundary and both areas render as SVG paths without any tile server
+    # the boundary and both areas render as SVG paths although every tile request is blocked
     s.page.wait_for_selector("#map path.leaflet-interactive")
-    paths = s.page.locator("#map svg path").count()
+    paths = s.page.locator("#map .leaflet-overlay-pane path").count()
     assert paths == 1 + Area.objects.filter(municipality=world.sundsvall).count()
+    # the menu is folded on a phone: open it, so that its links are there to be read
+    s.page.locator("#nav-menu > summary").click()
     nav = s.page.locator("nav.main-nav").inner_text()
+    assert "Områden" in nav
     assert "Användare och roller" not in nav and "Granskningslogg" not in nav
     assert "SSPF arbetsgrupp" not in s.page.content()
 

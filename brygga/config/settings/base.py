@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -246,11 +247,32 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 WHITENOISE_USE_FINDERS = True
 
-# --- Content Security Policy (django-csp 4): no inline script or style anywhere -------------
-MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
-MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
-# Origins the browser may load tiles from, e.g. "https://tile.example.se" (CSP img-src).
-MAP_TILE_ORIGINS = env.list("MAP_TILE_ORIGINS", default=[])
+# --- Maps and the Content Security Policy (django-csp 4): no inline script or style -------
+# The background map (docs/ADMIN.md, "Map tiles"). OpenStreetMap's standard tiles by default;
+# MAP_TILE_URL set to the empty string turns the background off (no tile server is contacted).
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_TILE_ATTRIBUTION = (
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap-bidragsgivare</a>'
+)
+MAP_TILE_URL = env.str("MAP_TILE_URL", default=OSM_TILE_URL).strip()
+# HTML, shown in the map's corner; OpenStreetMap's only for OpenStreetMap's tiles.
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION", default=OSM_TILE_ATTRIBUTION if MAP_TILE_URL == OSM_TILE_URL else ""
+)
+# The highest zoom level the tile server has; Leaflet enlarges its tiles beyond it.
+MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=19)
+
+
+def _tile_origin(url: str) -> list[str]:
+    """The origin of a tile URL template, unless its host is templated ({s} subdomains)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("https", "http") and parts.netloc and "{" not in parts.netloc:
+        return [f"{parts.scheme}://{parts.netloc}"]
+    return []
+
+
+# Origins the browser may load tiles from (CSP img-src); by default MAP_TILE_URL's origin.
+MAP_TILE_ORIGINS = env.list("MAP_TILE_ORIGINS", default=_tile_origin(MAP_TILE_URL))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -15,14 +15,18 @@ from django.shortcuts import get_object_or_404
 
 from brygga.core import selectors
 from brygga.core.access import resolver_for
+from brygga.core.context_processors import remember_municipality
 from brygga.core.models import Municipality
 
 
 def resolve_municipality(request, code: str, ability: str = "view") -> Municipality:
     """The municipality ``code`` names if the user may see it (else 404), where the user has
-    ``ability`` (else 403). Sets ``request.municipality`` (the navigation reads it)."""
+    ``ability`` (else 403). Sets ``request.municipality`` (the navigation reads it) and
+    remembers it in the session as the user's current municipality (pages that are about no
+    municipality show its menu)."""
     municipality = get_object_or_404(selectors.municipalities_for(request.user), code=code)
     request.municipality = municipality
+    remember_municipality(request, municipality)
     if ability != "view" and not resolver_for(request.user).has_ability(ability, municipality):
         raise PermissionDenied
     return municipality

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from brygga.incidents.imports import tabular
-from brygga.incidents.models import ImportProfile
+from brygga.incidents.models import Category, ImportProfile
 from brygga.incidents.services import categories_for, reporting_organisations_for
 
 ACCEPT = ".csv,.txt,.tsv,.xlsx,.xlsm,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,6 +90,7 @@ class MappingForm(forms.Form):
         user,
         category_values: list[tuple[str, int]],
         category_column: str,
+        saved: tabular.Mapping | None = None,
         **kwargs,
     ):
         kwargs.setdefault("label_suffix", "")
@@ -116,15 +117,34 @@ class MappingForm(forms.Form):
             widget=forms.HiddenInput, required=False, initial=category_column
         )
         choices = category_choices(municipality)
+        index = tabular.category_index(municipality)
+        known = saved or tabular.Mapping()
         self.category_fields = []
+        self.suggestions: dict[int, Category] = {}
         for i, (value, count) in enumerate(category_values):
             name = f"cat_{i}"
             self.fields[name] = forms.ChoiceField(label=value, choices=choices, required=False)
-            self.category_fields.append((self[name], value, count))
+            confirm = None
+            # a value that matches nothing gets the most similar category as a suggestion,
+            # used only when the user ticks it
+            if tabular.match_category(value, known, index) is None:
+                suggestion = tabular.suggest_category(value, index)
+                if suggestion is not None:
+                    self.suggestions[i] = suggestion
+                    self.fields[f"confirm_{i}"] = forms.BooleanField(
+                        label=_("Use the suggestion “%(category)s”") % {"category": suggestion},
+                        required=False,
+                    )
+                    confirm = self[f"confirm_{i}"]
+            self.category_fields.append((self[name], value, count, confirm))
 
     def visible_fields(self):
         """The option fields (the column and category selects are laid out as tables)."""
-        hidden = {*self.column_fields, *(f"cat_{i}" for i in range(len(self.category_values)))}
+        hidden = {
+            *self.column_fields,
+            *(f"cat_{i}" for i in range(len(self.category_values))),
+            *(f"confirm_{i}" for i in self.suggestions),
+        }
         return [f for f in super().visible_fields() if f.name not in hidden]
 
     def column_rows(self):
@@ -133,11 +153,12 @@ class MappingForm(forms.Form):
     def mapping(self) -> tabular.Mapping:
         d = self.cleaned_data
         columns = {key: d[f"col_{key}"] for key in tabular.FIELDS if d.get(f"col_{key}")}
-        categories = {
-            tabular.normalise(value): d[f"cat_{i}"]
-            for i, (value, _count) in enumerate(self.category_values)
-            if d.get(f"cat_{i}")
-        }
+        categories = {}
+        for i, (value, _count) in enumerate(self.category_values):
+            if d.get(f"cat_{i}"):  # a category chosen in the list wins over a suggestion
+                categories[tabular.normalise(value)] = d[f"cat_{i}"]
+            elif i in self.suggestions and d.get(f"confirm_{i}"):
+                categories[tabular.normalise(value)] = self.suggestions[i].code
         return tabular.Mapping(
             columns=columns, categories=categories, has_header=d.get("has_header", True)
         )

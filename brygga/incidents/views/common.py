@@ -1,15 +1,23 @@
 """What the incident pages share: the sub-navigation context, the user's filtered selection,
-one visible incident (a logged read of personal data) and the map's tiles and boundary."""
+one visible incident (a logged read of personal data), and what the import pages say about the
+background worker. The maps' tiles and boundary come from
+``brygga.core.views.maps.base_map_data``."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import Http404
+from datetime import timedelta
 
+from django.http import Http404
+from django.utils import timezone
+
+from brygga.core import health
 from brygga.core.access import resolver_for
 from brygga.incidents import selectors
 from brygga.incidents.filters import IncidentFilter
-from brygga.incidents.models import Incident
+from brygga.incidents.models import ImportJob, Incident
+
+# A queued import that no worker has picked up for this long says so on its page.
+UNCLAIMED_AFTER = timedelta(minutes=1)
 
 
 def can_report(user, municipality) -> bool:
@@ -54,19 +62,36 @@ def get_visible(request, municipality, pk: int, *, purpose: str | None) -> Incid
         raise Http404 from None
 
 
-def tiles() -> dict:
-    return {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
-
-
-def boundary(municipality) -> dict:
-    return {
-        "type": "Feature",
-        "geometry": municipality.boundary,
-        "properties": {"name": municipality.name},
-    }
-
-
 def query_without_page(request) -> str:
     q = request.GET.copy()
     q.pop("sida", None)
     return q.urlencode()
+
+
+def worker_context(queue: dict) -> dict:
+    """The task queue's state (:func:`brygga.core.health.queue_state`, as /healthz reports it)
+    for the import pages: whether a worker is alive and what an administrator starts."""
+    seconds = queue.get("last_activity_seconds")
+    return {
+        "queue": queue,
+        "worker_alive": queue.get("worker") == "alive",
+        "worker_last_seen": (
+            timezone.now() - timedelta(seconds=seconds) if seconds is not None else None
+        ),
+        "worker_command": health.WORKER_COMMAND,
+        "worker_unit": health.WORKER_UNIT,
+        "worker_seen_minutes": int(health.WORKER_SEEN.total_seconds() // 60),
+    }
+
+
+def unclaimed_context(job: ImportJob, *, waiting: bool) -> dict:
+    """For a job ``waiting`` for a worker: ``unclaimed`` once no worker has picked it up within
+    :data:`UNCLAIMED_AFTER` (its last change), then the worker's state too. A command's job
+    needs no worker."""
+    unclaimed = (
+        waiting
+        and not job.options.get("cli")
+        and job.state == ImportJob.State.PENDING
+        and job.updated_at < timezone.now() - UNCLAIMED_AFTER
+    )
+    return {"unclaimed": unclaimed, **(worker_context(health.queue_state()) if unclaimed else {})}

@@ -17,13 +17,14 @@ from brygga.core import selectors as core_selectors
 from brygga.core.access import CHANGE, resolver_for
 from brygga.core.models import Organisation
 from brygga.core.views.decorators import municipality_view
+from brygga.core.views.maps import base_map_data
 from brygga.incidents import selectors, services
 from brygga.incidents.access import can_publish_tip
 from brygga.incidents.forms.report import StatusForm
 from brygga.incidents.models import Category, Incident, Open311Request, Source, Status
 from brygga.incidents.open311.forms import PublishTipForm
 
-from .common import boundary, get_visible, incident_context, tiles
+from .common import get_visible, incident_context
 
 
 def _history(request, incident: Incident) -> list[dict]:
@@ -125,8 +126,7 @@ def incident_detail(request, municipality, pk: int):
             status_form=StatusForm(initial={"status": incident.status}),
             map_data=(
                 {
-                    "boundary": boundary(municipality),
-                    "tiles": tiles(),
+                    **base_map_data(municipality),
                     "point": [incident.lat, incident.lon],
                     "detail_url": "",
                     "points": [],

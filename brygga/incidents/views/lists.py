@@ -19,10 +19,11 @@ from brygga.audit.services import log_action
 from brygga.core import selectors as core_selectors
 from brygga.core.pagination import CappedPaginator
 from brygga.core.views.decorators import municipality_view
+from brygga.core.views.maps import base_map_data
 from brygga.incidents import exports
 from brygga.incidents.models import Category
 
-from .common import boundary, filtered, incident_context, query_without_page, tiles
+from .common import filtered, incident_context, query_without_page
 
 PAGE_SIZE = 50
 LIST_COUNT_CAP = 10_000  # the list counts at most this many rows (see core/pagination.py)
@@ -98,8 +99,7 @@ def map_view(request, municipality):
     base = f"/kommuner/{municipality.code}/handelser/"
     tz = timezone.get_current_timezone()
     data = {
-        "boundary": boundary(municipality),
-        "tiles": tiles(),
+        **base_map_data(municipality),
         "detail_url": base,
         "points": [
             [

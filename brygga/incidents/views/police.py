@@ -26,6 +26,8 @@ from brygga.incidents.models import ImportJob, Incident, PoliceTypeMapping, Sour
 from brygga.incidents.selectors import police_incidents_for, police_type_counts
 from brygga.incidents.services import police_job_create, police_mapping_update
 
+from .common import unclaimed_context
+
 RECENT_JOBS = 10
 
 
@@ -144,11 +146,13 @@ def _job_context(request, municipality, pk: int) -> dict:
     job = get_object_or_404(_jobs(request, municipality).select_related("created_by"), pk=pk)
     recover_if_stale(job)  # a job whose worker died is failed, so its page stops polling
     result = job.options.get("result") or {}
+    active = job.state in (ImportJob.State.PENDING, ImportJob.State.RUNNING)
     return {
+        **unclaimed_context(job, waiting=active),
         "municipality": municipality,
         "job": job,
         "result": result,
-        "active": job.state in (ImportJob.State.PENDING, ImportJob.State.RUNNING),
+        "active": active,
         "saving": job.state == ImportJob.State.RUNNING
         and job.total_rows
         and job.processed_rows >= job.total_rows,

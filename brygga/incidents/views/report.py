@@ -13,21 +13,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from brygga.core import selectors as core_selectors
 from brygga.core.access import CHANGE
 from brygga.core.forms import apply_errors
+from brygga.core.geo import BOUNDARY_TOLERANCE_M
 from brygga.core.views.decorators import municipality_view
+from brygga.core.views.maps import area_collection, base_map_data
 from brygga.incidents import selectors, services
 from brygga.incidents.forms.report import IncidentForm
 from brygga.incidents.models import Incident, Source
 
-from .common import (
-    boundary,
-    can_report,
-    get_visible,
-    incident_context,
-    own_organisation_ids,
-    tiles,
-)
+from .common import can_report, get_visible, incident_context, own_organisation_ids
 
 RECENT = 10
 
@@ -46,16 +42,28 @@ def _save_kwargs(d: dict) -> dict:
     }
 
 
-def _form_map_data(municipality, incident=None) -> dict:
+def _form_map_data(request, municipality, incident=None) -> dict:
+    """The report form's map: the boundary and the areas as outlines, so that the page can name
+    the area of a tapped point and refuse a point outside the municipality before sending (the
+    server checks again, with the same margin)."""
     return {
-        "boundary": boundary(municipality),
-        "tiles": tiles(),
+        **base_map_data(municipality),
+        "areas": area_collection(
+            core_selectors.areas_for(request.user, municipality).order_by("name")
+        ),
+        "tolerance_m": BOUNDARY_TOLERANCE_M,
         "point": [incident.lat, incident.lon]
         if incident is not None and incident.has_point
         else None,
         "labels": {
-            "chosen": _("Chosen point: %(lat)s, %(lon)s"),
+            "chosen": _("Chosen place: %(lat)s, %(lon)s"),
+            "chosen_area": _("Chosen place: %(area)s (%(lat)s, %(lon)s)"),
             "none": _("No point chosen yet. Tap the map where it happened."),
+            "outside": _(
+                "The point lies outside the municipality %(name)s. Choose a place inside the "
+                "boundary line."
+            )
+            % {"name": municipality.name},
             "locating": _("Finding your position…"),
             "no_position": _("Your position is not available. Tap the map instead."),
         },
@@ -97,7 +105,7 @@ def report(request, municipality):
             request,
             municipality,
             form=form,
-            map_data=_form_map_data(municipality),
+            map_data=_form_map_data(request, municipality),
             single_organisation=(
                 form.organisation_choices[0] if len(form.organisation_choices) == 1 else None
             ),
@@ -140,7 +148,7 @@ def incident_edit(request, municipality, pk: int):
             municipality,
             form=form,
             incident=incident,
-            map_data=_form_map_data(municipality, incident),
+            map_data=_form_map_data(request, municipality, incident),
         ),
         status=400 if request.method == "POST" else 200,
     )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from brygga.audit.services import log_access
+from brygga.core import health
 from brygga.core.access import CHANGE, resolver_for
 from brygga.core.views.decorators import municipality_view
 from brygga.incidents.forms.tabular import MappingForm, UploadForm
@@ -31,6 +32,8 @@ from brygga.incidents.imports.storage import kept_until, open_upload, purge_expi
 from brygga.incidents.imports.tasks import run_tabular_import
 from brygga.incidents.models import ImportJob, ImportProfile
 from brygga.incidents.services import reporting_organisations_for
+
+from .common import unclaimed_context, worker_context
 
 logger = logging.getLogger(__name__)
 SHOWN_ERRORS = 200
@@ -115,6 +118,7 @@ def import_list(request, municipality):
             "profile_count": ImportProfile.objects.visible_to(request.user)
             .filter(municipality=municipality)
             .count(),
+            **worker_context(health.queue_state()),
         },
     )
 
@@ -170,13 +174,25 @@ def _posted(form: MappingForm, data, keep_categories: bool) -> dict:
     """The choices of a posted form as initial values of a fresh one."""
     initial = {}
     for name, field in form.fields.items():
-        if name.startswith("cat_") and not keep_categories:
+        if name.startswith(("cat_", "confirm_")) and not keep_categories:
             continue
         if isinstance(field, forms.BooleanField):
             initial[name] = data.get(name) in ("on", "true", "1")
         elif name in data:
             initial[name] = data.get(name)
     return initial
+
+
+def _own_organisation(user, municipality) -> int | None:
+    """The user's organisation as the reporter, when they belong to exactly one organisation
+    of the municipality that they may report for; otherwise none (the user chooses)."""
+    own = resolver_for(user).member_organisations(municipality)
+    allowed = list(
+        reporting_organisations_for(user, municipality)
+        .filter(pk__in=own)
+        .values_list("pk", flat=True)[:2]
+    )
+    return allowed[0] if len(own) == 1 and len(allowed) == 1 else None
 
 
 def _category_initial(values, mapping: tabular.Mapping, municipality) -> dict:
@@ -235,6 +251,7 @@ def import_mapping(request, municipality, pk: int):
         "user": request.user,
         "category_values": values,
         "category_column": category_column,
+        "saved": saved,
     }
     status = 200
     refreshed = False
@@ -272,10 +289,8 @@ def import_mapping(request, municipality, pk: int):
             "profile_name": job.profile.name if job.profile else "",
             "sheet": detected.sheet,
         }
-        if initial["organisation"] is None:
-            own = list(reporting_organisations_for(request.user, municipality)[:2])
-            if len(own) == 1:
-                initial["organisation"] = own[0].pk
+        if "organisation_id" not in job.options:  # not chosen before (an empty choice stays)
+            initial["organisation"] = _own_organisation(request.user, municipality)
         form = MappingForm(initial=initial, **kwargs)
     missing = [(tabular.FIELDS[k], v) for k, v in saved.columns.items() if v not in table.columns]
     _log_raw_rows(
@@ -349,6 +364,7 @@ def _detail_context(request, municipality, job: ImportJob) -> dict:
     active = _started(job) and job.state in (ImportJob.State.PENDING, ImportJob.State.RUNNING)
     file_errors = [e for e in job.errors if e.get("row") is None]
     return {
+        **unclaimed_context(job, waiting=active),
         "municipality": municipality,
         "job": job,
         "active": active,
@@ -394,8 +410,9 @@ def import_detail(request, municipality, pk: int):
 @import_view
 @require_GET
 def import_progress(request, municipality, pk: int):
-    """The progress box, polled by HTMX every second while the import runs; when it has
-    finished the whole page is reloaded to show the result."""
+    """The progress box, polled by HTMX every second while the import runs (every five seconds
+    while it waits for a worker that has not come for a minute); when it has finished the
+    whole page is reloaded to show the result."""
     job = _job(request, municipality, pk)
     context = _detail_context(request, municipality, job)
     response = render(request, "incidents/import_progress.html", context)

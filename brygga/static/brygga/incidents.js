@@ -17,23 +17,12 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
+  /* The background, zoom buttons and boundary of basemap.js, zoomed to the municipality. */
   function baseMap(el, data) {
-    var tiles = data.tiles && data.tiles.url;
-    var map = L.map(el, { zoomSnap: 0.25, maxZoom: 19, attributionControl: !!tiles });
-    if (tiles) {
-      L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution || "", maxZoom: 19 }).addTo(map);
-    }
-    var boundary = null;
-    if (data.boundary && data.boundary.geometry) {
-      boundary = L.geoJSON(data.boundary, {
-        style: { color: "#0b4f71", weight: 2, fillColor: "#ffffff", fillOpacity: 0.6 },
-        interactive: false
-      }).addTo(map);
-      map.fitBounds(boundary.getBounds(), { padding: [8, 8] });
-    } else {
-      map.setView([62.0, 15.0], 5);
-    }
-    el.brygga = map;
+    var map = BryggaMap.create(el, data);
+    var boundary = BryggaMap.boundary(map, data);
+    if (boundary) { map.fitBounds(boundary.getBounds(), { padding: [8, 8] }); }
+    else { map.setView([62.0, 15.0], 5); }
     return map;
   }
 
@@ -100,31 +89,76 @@
     return isFinite(v) ? v : null;
   }
 
+  function format(template, values) {
+    return Object.keys(values).reduce(function (text, key) {
+      return text.replace("%(" + key + ")s", values[key]);
+    }, template || "");
+  }
+
+  /* The report form's map: a tap (or the position, or typed WGS84 coordinates) chooses the
+     place. The status line names the area the point lies in; a point outside the municipality
+     (beyond the server's margin) is refused at once, next to the map, and not taken. */
   function initReportMap(el) {
     var data = readData(el.dataset.reportMap);
     var form = el.closest("form");
-    if (!data || !form || !window.L) { return; }
+    if (!data || !form || !window.L || !window.BryggaMap) { return; }
     var map = baseMap(el, data);
+    if (data.areas && data.areas.features && data.areas.features.length) {
+      // outlines only: a tap on an area chooses a point in it, like anywhere on the map
+      L.geoJSON(data.areas, {
+        style: { color: "#7a3b00", weight: 1.5, fillColor: "#f2b705", fillOpacity: 0.1 },
+        interactive: false
+      }).addTo(map);
+    }
     var lat = form.querySelector("[name=lat]");
     var lon = form.querySelector("[name=lon]");
     var status = document.getElementById("map-status");
+    var error = document.getElementById("map-error");
     var labels = data.labels || {};
+    var geometry = data.boundary && data.boundary.geometry;
     var marker = null;
 
+    function inside(la, lo) {
+      if (!geometry) { return true; }
+      return BryggaMap.contains(geometry, la, lo) ||
+        BryggaMap.distance(geometry, la, lo) <= (data.tolerance_m || 0);
+    }
+    function say(text) { if (status) { status.textContent = text; } }
+    var refused = false;  // the fields are marked invalid by this script (not by the server)
+    function refuse(on) {
+      if (error) { error.textContent = on ? (labels.outside || "") : ""; }
+      if (on === refused) { return; }
+      refused = on;
+      [lat, lon].forEach(function (i) {
+        if (!i) { return; }
+        if (on) { i.setAttribute("aria-invalid", "true"); } else { i.removeAttribute("aria-invalid"); }
+      });
+    }
     function show(la, lo) {
       if (marker) { marker.setLatLng([la, lo]); }
       else {
         marker = L.circleMarker([la, lo], {
           radius: 10, color: "#a4161a", weight: 3, fillColor: "#f2b705", fillOpacity: 0.9,
-          interactive: false
+          interactive: false, className: "chosen-point"
         }).addTo(map);
       }
-      if (status) {
-        status.textContent = (labels.chosen || "%(lat)s, %(lon)s")
-          .replace("%(lat)s", la.toFixed(5)).replace("%(lon)s", lo.toFixed(5));
+      var area = BryggaMap.featureAt(data.areas, la, lo);
+      var values = { lat: la.toFixed(5), lon: lo.toFixed(5) };
+      if (area) {
+        values.area = area.properties.name;
+        say(format(labels.chosen_area, values));
+      } else {
+        say(format(labels.chosen || "%(lat)s, %(lon)s", values));
       }
     }
+    function hide() {
+      if (marker) { map.removeLayer(marker); marker = null; }
+      say(labels.none || "");
+    }
+    // A tap or the position: taken only inside the municipality.
     function choose(la, lo) {
+      if (!inside(la, lo)) { refuse(true); return false; }
+      refuse(false);
       lat.value = la.toFixed(6);
       lon.value = lo.toFixed(6);
       ["sweref_n", "sweref_e"].forEach(function (n) {
@@ -132,29 +166,51 @@
         if (i) { i.value = ""; }
       });
       show(la, lo);
+      return true;
     }
     map.on("click", function (e) { choose(e.latlng.lat, e.latlng.lng); });
-    function fromInputs() {
+    // Typed coordinates: the status line follows while typing; the refusal waits for the
+    // field to be left (not a message for every keystroke).
+    function fromInputs(committed) {
       var la = number(lat), lo = number(lon);
-      if (la !== null && lo !== null && Math.abs(la) <= 90 && Math.abs(lo) <= 180) {
-        show(la, lo);
-        map.setView([la, lo], Math.max(map.getZoom(), 13));
+      if (la === null || lo === null || Math.abs(la) > 90 || Math.abs(lo) > 180) {
+        hide();
+        if (committed) { refuse(false); }
+        return;
       }
+      if (!inside(la, lo)) {
+        hide();
+        if (committed) { refuse(true); }
+        return;
+      }
+      refuse(false);
+      show(la, lo);
+      if (committed) { map.setView([la, lo], Math.max(map.getZoom(), 13)); }
     }
-    [lat, lon].forEach(function (i) { if (i) { i.addEventListener("change", fromInputs); } });
-    if (number(lat) !== null) { fromInputs(); }
+    [lat, lon].forEach(function (i) {
+      if (!i) { return; }
+      i.addEventListener("input", function () { fromInputs(false); });
+      i.addEventListener("change", function () { fromInputs(true); });
+    });
+    if (number(lat) !== null) { fromInputs(true); }
     else if (data.point) { show(data.point[0], data.point[1]); map.setView(data.point, 14); }
 
     var locate = document.getElementById("use-position");
     if (locate) {
       if (!navigator.geolocation) { locate.hidden = true; }
       locate.addEventListener("click", function () {
-        if (status) { status.textContent = labels.locating || ""; }
+        say(labels.locating || "");
         navigator.geolocation.getCurrentPosition(function (pos) {
-          choose(pos.coords.latitude, pos.coords.longitude);
-          map.setView([pos.coords.latitude, pos.coords.longitude], 15);
+          if (choose(pos.coords.latitude, pos.coords.longitude)) {
+            map.setView([pos.coords.latitude, pos.coords.longitude], 15);
+          } else if (marker) {
+            var p = marker.getLatLng();
+            show(p.lat, p.lng);  // the point chosen before stays
+          } else {
+            hide();
+          }
         }, function () {
-          if (status) { status.textContent = labels.no_position || ""; }
+          say(labels.no_position || "");
         }, { enableHighAccuracy: true, timeout: 10000 });
       });
     }
@@ -171,7 +227,7 @@
 
   function initIncidentMap(el) {
     var data = readData(el.dataset.incidentMap);
-    if (!data || !window.L) { return; }
+    if (!data || !window.L || !window.BryggaMap) { return; }
     var map = baseMap(el, data);
     var labels = data.labels || {};
     if (data.point) {
@@ -203,6 +259,7 @@
           layer.bindTooltip(label, { sticky: true, className: "area-label" });
         }
       }).addTo(map);
+      BryggaMap.untab(areas);  // the table "Reports per area" beside the map has the numbers
       layers.push(areas);
     }
     var points = data.points || [];

@@ -1,20 +1,15 @@
-/* Brygga map: boundary and areas from a JSON data block (no inline script; CSP-safe).
-   Works without any tile server: the boundary and areas render on a plain background. */
+/* Brygga map: boundary and areas from a JSON data block (no inline script; CSP-safe), on the
+   background map of basemap.js. Without tiles the boundary and areas show on a plain background. */
 (function () {
   "use strict";
   function init(el) {
     var source = document.getElementById(el.dataset.mapSource);
-    if (!source || !window.L) { return; }
+    if (!source || !window.L || !window.BryggaMap) { return; }
     var data = JSON.parse(source.textContent);
-    var map = L.map(el, { zoomSnap: 0.25, attributionControl: !!(data.tiles && data.tiles.url) });
-    if (data.tiles && data.tiles.url) {
-      L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution || "", maxZoom: 18 }).addTo(map);
-    }
+    var map = BryggaMap.create(el, data);
     var layers = [];
-    if (data.boundary && data.boundary.geometry) {
-      var b = L.geoJSON(data.boundary, { style: { color: "#0b4f71", weight: 2, fillColor: "#ffffff", fillOpacity: 0.6 }, interactive: false });
-      b.addTo(map); layers.push(b);
-    }
+    var b = BryggaMap.boundary(map, data);
+    if (b) { layers.push(b); }
     if (data.areas && data.areas.features && data.areas.features.length) {
       var a = L.geoJSON(data.areas, {
         style: function (f) { return { color: "#7a3b00", weight: 1.5, dashArray: f.properties.demo ? "4 3" : null, fillColor: "#f2b705", fillOpacity: 0.25 }; },
@@ -30,6 +25,7 @@
         }
       });
       a.addTo(map); layers.push(a);
+      BryggaMap.untab(a);  // the table beside the map lists every area, with its link
     }
     var group = L.featureGroup(layers);
     if (layers.length) {

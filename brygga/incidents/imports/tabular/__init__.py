@@ -5,7 +5,8 @@ path for all of them, one module per stage:
 1. :mod:`.detect` — the kind of file, the encoding, the delimiter and the header row;
 2. :mod:`.read` — the rows of a CSV file or an XLSX sheet, streamed;
 3. :mod:`.mapping` — file columns → incident fields, source values → categories (saved as an
-   import profile);
+   import profile); :mod:`.guess` guesses the columns of a new file from their names and
+   values, :mod:`.categories` matches the values of the category column to categories;
 4. :mod:`.validate` — every row checked, in named steps; :mod:`.locate` checks the points of a
    batch together; valid rows are spooled to a temporary file;
 5. :mod:`.write` — the valid rows inserted through the incident services' bulk writer, ids
@@ -20,9 +21,11 @@ from here.
 
 from brygga.incidents.services import import_job_create, import_profile_delete, import_profile_save
 
+from .categories import CategoryIndex, category_index, fold, match_category, suggest_category
 from .detect import DELIMITER_NAMES, ENCODING_NAMES, Detected, detect, detect_encoding, max_bytes
+from .guess import suggest_mapping
 from .importer import Importer, job_progress, run_import, store_upload
-from .mapping import FIELDS, Mapping, category_index, match_category, suggest_mapping
+from .mapping import FIELDS, Mapping
 from .read import (
     PREVIEW_ROWS,
     SCAN_ROWS,
@@ -48,6 +51,7 @@ from .values import aware, normalise, parse_number, parse_time_of_day, parse_whe
 
 __all__ = [
     "BATCH_SIZE",
+    "CategoryIndex",
     "DELIMITER_NAMES",
     "ENCODING_NAMES",
     "FIELDS",
@@ -72,6 +76,7 @@ __all__ = [
     "detect_encoding",
     "distinct_values",
     "errors_csv",
+    "fold",
     "format_error",
     "import_job_create",
     "import_profile_delete",
@@ -87,6 +92,7 @@ __all__ = [
     "preview",
     "run_import",
     "store_upload",
+    "suggest_category",
     "suggest_mapping",
     "summary",
 ]

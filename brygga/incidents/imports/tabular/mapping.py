@@ -11,17 +11,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from brygga.core.models import Municipality
-
-from ...models import Category
-from ...services import categories_for
 from .read import Table
 from .report import TabularError
 from .values import normalise
 
 FIELDS: dict[str, Any] = {
-    "occurred_at": gettext_lazy("Time (date and time)"),
-    "date": gettext_lazy("Date only (the whole day)"),
+    "occurred_at": gettext_lazy("Date and time (in one column)"),
+    "date": gettext_lazy("Date (the whole day, unless a time of day is chosen)"),
     "time_of_day": gettext_lazy("Time of day (with the date)"),
     "category": gettext_lazy("Category (name or code)"),
     "lat": gettext_lazy("Latitude (WGS84)"),
@@ -33,42 +29,6 @@ FIELDS: dict[str, Any] = {
     "description": gettext_lazy("Description"),
     "place": gettext_lazy("Place"),
     "source_id": gettext_lazy("Id in the source system"),
-}
-
-# Header names (case-insensitive) that suggest a field when no profile is used.
-_SUGGEST = {
-    "occurred_at": (
-        "tidpunkt",
-        "datum och tid",
-        "händelsetid",
-        "tid",
-        "time",
-        "datetime",
-        "occurred",
-        "occurred_at",
-        "timestamp",
-        "datum/tid",
-    ),
-    "date": ("datum", "date", "dag", "händelsedatum"),
-    "time_of_day": ("klockslag", "kl", "kl.", "tid på dygnet", "time of day"),
-    "category": ("kategori", "händelsetyp", "typ", "category", "type", "kategorikod", "kod"),
-    "lat": ("lat", "latitud", "latitude", "wgs84 lat"),
-    "lon": ("lon", "long", "lng", "longitud", "longitude", "wgs84 lon"),
-    "sweref_e": ("e", "easting", "östlig", "e (sweref)", "sweref_e", "sweref e", "öst"),
-    "sweref_n": ("n", "northing", "nordlig", "n (sweref)", "sweref_n", "sweref n", "nord"),
-    "area": ("område", "omrade", "area", "deso", "desokod", "deso-kod", "regso", "stadsdel"),
-    "count": ("antal", "count", "number", "antal händelser"),
-    "description": ("beskrivning", "description", "text", "händelse", "kommentar"),
-    "place": ("plats", "adress", "place", "address", "platsbeskrivning"),
-    "source_id": (
-        "id",
-        "löpnummer",
-        "ärendenummer",
-        "source_id",
-        "referens",
-        "händelse-id",
-        "rapport-id",
-    ),
 }
 
 
@@ -154,36 +114,3 @@ class Mapping:
                 column=", ".join(cid for _k, cid in missing),
             )
         return out
-
-
-def suggest_mapping(table: Table) -> Mapping:
-    """A first guess from the column names."""
-    columns: dict[str, str] = {}
-    folded = [c.casefold() for c in table.columns]
-    for key, names in _SUGGEST.items():
-        for name in names:
-            if name in folded and table.columns[folded.index(name)] not in columns.values():
-                columns[key] = table.columns[folded.index(name)]
-                break
-    if columns.get("occurred_at") and columns.get("date"):
-        columns.pop("date")
-    return Mapping(columns=columns, has_header=table.detected.has_header)
-
-
-def category_index(municipality: Municipality) -> tuple[dict[str, Category], dict[str, Category]]:
-    """Categories usable in ``municipality`` by code and by name (normalised)."""
-    by_code, by_name = {}, {}
-    for c in categories_for(municipality):
-        by_code[normalise(c.code)] = c
-        by_name.setdefault(normalise(c.name), c)
-        by_name.setdefault(normalise(str(c)), c)
-    return by_code, by_name
-
-
-def match_category(value, mapping: Mapping, index) -> Category | None:
-    by_code, by_name = index
-    key = normalise(value)
-    code = mapping.categories.get(key)
-    if code:
-        return by_code.get(normalise(code))
-    return by_code.get(key) or by_name.get(key)

@@ -5,7 +5,8 @@ Each row goes through the same steps, in this order (a row may get an error from
 1. **when** — times in Swedish formats (ISO dates, ``5.3.2024``, ``05/03/2024``,
    ``20240305``, "kl." times, Excel serial dates); a date without a time covers the whole
    day; times are Swedish time and may not lie more than a day in the future;
-2. **category** — a mapped source value, or a category's code or name;
+2. **category** — a mapped source value, or a category's code or name, also in another
+   form (:mod:`.categories`);
 3. **where** — WGS84 or SWEREF 99 TM coordinates (decimal comma accepted), or an area by name
    or official code; the points of a batch are then checked together
    (:class:`~.locate.Locator`);
@@ -36,8 +37,9 @@ from brygga.core.models import Area, Municipality
 
 from ...models import Incident
 from ...services import FUTURE_SLACK, check_when
+from .categories import category_index, match_category
 from .locate import AREA_ONLY, NOWHERE, SKIP, SWEREF, WGS, Locator
-from .mapping import Mapping, category_index, match_category
+from .mapping import Mapping
 from .read import Table
 from .report import ImportResult, RowError, TabularError
 from .values import (
