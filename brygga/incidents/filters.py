@@ -135,6 +135,7 @@ def _categories(request):
 
 
 SEARCH_MAX_LENGTH = 100
+SEARCH_LOGGED = "[search]"  # what the export log says for the search words
 
 
 class IncidentFilterForm(forms.Form):
@@ -266,14 +267,19 @@ class IncidentFilter(df.FilterSet):
         return qs.filter(occurred_from__lt=_day_start(day + dt.timedelta(days=1)))
 
     def active(self) -> dict[str, str]:
-        """The filters in use (valid ones), for export logging and links."""
+        """The filters in use (valid ones), for export logging. The search words are left
+        out (a search may name a person, and personal data stays out of the audit details);
+        that there was a search is kept."""
         if not self.is_bound or not self.is_valid():
             return {}
-        return {
+        out = {
             k: str(getattr(v, "pk", v))
             for k, v in self.form.cleaned_data.items()
             if v not in (None, "", [])
         }
+        if "q" in out:
+            out["q"] = SEARCH_LOGGED
+        return out
 
 
 class ApiIncidentFilter(IncidentFilter):

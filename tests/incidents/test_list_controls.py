@@ -92,6 +92,18 @@ def test_search_in_the_api_keeps_personal_text_private(world, client_for):
     assert r.status_code == 200 and r.json()["results"] == []
 
 
+def test_an_export_of_a_search_logs_no_search_words(world, client_for):
+    from brygga.audit.models import AuditEvent
+
+    found = make_incident(world, place_description="Hos Anna Andersson")
+    r = client_for("coordinator").get(f"{BASE}export/csv/?q=Andersson")
+    body = b"".join(r.streaming_content).decode("utf-8-sig")
+    assert r.status_code == 200 and str(found.pk) in body
+    event = AuditEvent.objects.get(event_type="incidents_exported")
+    assert event.changes["filters"] == {"q": "[search]"} and event.changes["rows"] == 1
+    assert "Andersson" not in str(event.changes)
+
+
 # --- sorting --------------------------------------------------------------------------------
 @pytest.fixture
 def three(world):
