@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from django_otp.forms import OTPTokenForm
 
 from .access import resolver_for
 from .geo import GeometryError, parse_polygon
@@ -249,3 +251,31 @@ class RetentionForm(forms.Form):
             except ValidationError as exc:
                 self.add_error(key, exc)
         return cleaned
+
+
+class SecondFactorForm(OTPTokenForm):
+    """django-otp's token form with Brygga's own (translated) labels and error messages:
+    django-otp's catalogue has no Swedish, so its "Invalid token…" reached the Swedish page."""
+
+    otp_error_messages = {
+        **OTPTokenForm.otp_error_messages,
+        "token_required": _("Enter the code from your authenticator app."),
+        "challenge_exception": _("The code could not be requested: {0}"),
+        "not_interactive": _("The chosen authenticator cannot send a code."),
+        "challenge_message": _("Code sent: {0}"),
+        "invalid_token": _(
+            "The code is wrong or has expired. Enter the code your authenticator app shows now."
+        ),
+        "n_failed_attempts": ngettext_lazy(
+            "Too many wrong codes (%(failure_count)d). Wait a moment and try again.",
+            "Too many wrong codes (%(failure_count)d). Wait a moment and try again.",
+            "failure_count",
+        ),
+        "verification_not_allowed": _("Codes cannot be checked right now. Try again soon."),
+        "device_required": _("Choose an authenticator."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["otp_device"].label = _("Authenticator")
+        self.fields["otp_token"].label = _("Code")

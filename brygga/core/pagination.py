@@ -22,9 +22,21 @@ def capped_count(qs, cap: int = DEFAULT_CAP) -> tuple[int, bool]:
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list, per_page, *, cap: int = DEFAULT_CAP, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        cap: int = DEFAULT_CAP,
+        counted: tuple[int, bool] | None = None,
+        **kwargs,
+    ):
+        """``counted``: ``(n, capped)`` when the caller has counted already (as
+        :func:`capped_count` does), so the page does not count again."""
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
+        if counted is not None:
+            self.__dict__["_counted"] = counted
 
     @cached_property
     def _counted(self) -> tuple[int, bool]:

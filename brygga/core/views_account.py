@@ -21,10 +21,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.forms import OTPTokenForm
 
 from .access import resolver_for
-from .forms import OwnPasswordChangeForm
+from .forms import OwnPasswordChangeForm, SecondFactorForm
 from .middleware import SESSION_ENDED_KEY
 from .models import Membership
 from .selectors import (
@@ -113,7 +112,7 @@ def otp_verify(request):
     devices = list(second_factor_devices(request.user))
     if not devices:
         return redirect(f"{reverse_lazy('account:otp_setup')}?next={_safe_next(request)}")
-    form = OTPTokenForm(
+    form = SecondFactorForm(
         request.user,
         request,
         request.POST or None,

@@ -63,6 +63,20 @@ def incident_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QueryS
     return qs.none()
 
 
+def personal_text_readable(resolver: AccessResolver) -> Q:
+    """The incidents whose free text (``description``) the user may read: those without
+    personal data, and, with personal data, those of the privileged (the reporting
+    organisation's members, those who manage the municipality). A search of the text uses it,
+    so that a hit never reveals words the user may not read, whatever the queryset it narrows."""
+    if resolver.is_system or resolver.is_system_admin:
+        return Q()
+    return (
+        Q(has_personal_data=False)
+        | Q(municipality_id__in=resolver.municipalities_with("manage"))
+        | Q(reporting_organisation_id__in=resolver.member_organisations())
+    )
+
+
 def category_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
     if action == VIEW:
         return qs.filter(

@@ -13,9 +13,15 @@ Parameters
     ``date_from``   ``YYYY-MM-DD``, incidents from the start of that day (Swedish time)
     ``date_to``     ``YYYY-MM-DD``, up to the end of that day
     ``source``, ``status``  one of the model's choices
+    ``q``           free text: the category's name, the place, the police's type of event, and
+                    the description only of incidents whose text the user may read
+                    (``access.personal_text_readable``)
     ``bbox``        ``minlon,minlat,maxlon,maxlat`` (WGS84; incidents with a point inside)
     ``municipality``  a kommunkod (API only; the web pages take it from the URL); includes the
                     county-level police events of the municipality's county
+
+A ``date_from`` after ``date_to`` is an error of the form (the API answers 400), not an empty
+selection: the dates are then left out and the page says why.
 """
 
 from __future__ import annotations
@@ -27,15 +33,16 @@ import django_filters as df
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import ExpressionWrapper, F, FloatField, QuerySet
+from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from brygga.core.access import VIEW
+from brygga.core.access import VIEW, resolver_for
 from brygga.core.models import Area, Forum, Municipality
 
+from .access import personal_text_readable
 from .models import Category, Incident, Source, Status
 from .selectors import municipality_scope
 
@@ -127,7 +134,34 @@ def _categories(request):
     return Category.objects.visible_to(_user(request), VIEW).select_related("parent")
 
 
+SEARCH_MAX_LENGTH = 100
+SEARCH_LOGGED = "[search]"  # what the export log says for the search words
+
+
+class IncidentFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            data.pop("date_from", None)
+            self.add_error(
+                "date_to",
+                ValidationError(
+                    _("“To” (%(end)s) is before “From” (%(start)s). Choose a later “To” date."),
+                    code="date_order",
+                    params={"start": start.isoformat(), "end": end.isoformat()},
+                ),
+            )
+        return data
+
+
 class IncidentFilter(df.FilterSet):
+    q = df.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text=_("Words in the category, the place or the description."),
+    )
     area = IdChoiceFilter(label=_("Area"), queryset=_areas, empty_label=_("All areas"))
     forum = IdChoiceFilter(
         label=_("Forum"), queryset=_forums, method="filter_forum", empty_label=_("All forums")
@@ -162,6 +196,7 @@ class IncidentFilter(df.FilterSet):
     class Meta:
         model = Incident
         fields: list[str] = []
+        form = IncidentFilterForm
 
     def __init__(self, data=None, queryset=None, *, request=None, municipality=None, **kw):
         super().__init__(data, queryset, request=request, **kw)
@@ -185,6 +220,25 @@ class IncidentFilter(df.FilterSet):
             self.filters["category"].queryset = categories_for(municipality).filter(
                 parent__isnull=True
             )
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        words = value.split()[:10]
+        if not words:
+            return qs
+        readable = personal_text_readable(resolver_for(_user(self.request)))
+        for word in words:
+            # category names as ids (no join in the list's query); the categories searched are
+            # those the user can see
+            categories = Category.objects.visible_to(_user(self.request), VIEW).filter(
+                Q(name__icontains=word) | Q(parent__name__icontains=word)
+            )
+            qs = qs.filter(
+                Q(place_description__icontains=word)
+                | Q(source_type__icontains=word)
+                | Q(category_id__in=list(categories.values_list("pk", flat=True)))
+                | (Q(description__icontains=word) & readable)
+            )
+        return qs
 
     def filter_forum(self, qs: QuerySet, name: str, forum: Forum) -> QuerySet:
         area_ids = list(forum.areas.values_list("pk", flat=True))
@@ -213,14 +267,19 @@ class IncidentFilter(df.FilterSet):
         return qs.filter(occurred_from__lt=_day_start(day + dt.timedelta(days=1)))
 
     def active(self) -> dict[str, str]:
-        """The filters in use (valid ones), for export logging and links."""
+        """The filters in use (valid ones), for export logging. The search words are left
+        out (a search may name a person, and personal data stays out of the audit details);
+        that there was a search is kept."""
         if not self.is_bound or not self.is_valid():
             return {}
-        return {
+        out = {
             k: str(getattr(v, "pk", v))
             for k, v in self.form.cleaned_data.items()
             if v not in (None, "", [])
         }
+        if "q" in out:
+            out["q"] = SEARCH_LOGGED
+        return out
 
 
 class ApiIncidentFilter(IncidentFilter):

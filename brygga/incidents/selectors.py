@@ -60,6 +60,17 @@ def incident_detail(user, municipality: Municipality, pk: int, *, purpose: str) 
     return incident
 
 
+def list_summary(qs: QuerySet[Incident], *, cap: int) -> dict:
+    """The list's summary line in one aggregate query over at most ``cap + 1`` rows of the
+    selection: ``{"total", "police", "capped"}`` (``capped``: more rows match than ``cap``;
+    ``total`` is then ``cap`` and ``police`` counts among the rows counted)."""
+    counted = qs.order_by("-occurred_from", "-id")[: cap + 1].aggregate(
+        total=Count("pk"), police=Count("pk", filter=Q(source=Source.POLICE))
+    )
+    total = counted["total"] or 0
+    return {"total": min(total, cap), "police": counted["police"] or 0, "capped": total > cap}
+
+
 def police_incidents_for(user, municipality: Municipality) -> QuerySet[Incident]:
     """Police events visible to ``user`` in ``municipality`` (its own and its county's)."""
     return incidents_for(user, municipality).filter(source=Source.POLICE)

@@ -31,7 +31,7 @@ def _local(dt: datetime) -> datetime:
 def _demo_reports():
     s = Municipality.objects.get(code="2281")
     return s, Incident.objects.filter(
-        municipality=s, source="import", source_id__startswith="demo-"
+        municipality=s, source="manual", source_id__startswith="demo-"
     )
 
 

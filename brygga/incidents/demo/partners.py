@@ -179,11 +179,15 @@ def load_synthetic(*, today: date | None = None) -> dict:
 
     pools = _pools(ctx.demo_areas)
     rows = generate(today, pools)
-    existing = set(
-        Incident.objects.filter(
-            municipality=sundsvall, source=Source.IMPORT, source_id__startswith=DEMO_PREFIX
-        ).values_list("source_id", flat=True)
+    demo_rows = Incident.objects.filter(
+        municipality=sundsvall,
+        source__in=(Source.MANUAL, Source.IMPORT),
+        source_id__startswith=DEMO_PREFIX,
     )
+    # Partners report in Brygga: a database loaded before the demo said so carries its demo
+    # reports as an "imported file"; they become what they stand for.
+    demo_rows.filter(source=Source.IMPORT).update(source=Source.MANUAL)
+    existing = set(demo_rows.values_list("source_id", flat=True))
     review_before = timezone.now() - timedelta(days=14)
     area_cache: dict[tuple[str, int], Area | None] = {}
     new = []
@@ -219,7 +223,7 @@ def load_synthetic(*, today: date | None = None) -> dict:
                 description=r.description,
                 count=r.count,
                 reporting_organisation=orgs[r.organisation],
-                source=Source.IMPORT,
+                source=Source.MANUAL,
                 source_id=r.source_id,
                 status=Status.REVIEWED if r.start < review_before else Status.NEW,
             )

@@ -20,7 +20,7 @@ from brygga.core import selectors as core_selectors
 from brygga.core.pagination import CappedPaginator
 from brygga.core.views.decorators import municipality_view
 from brygga.core.views.maps import base_map_data
-from brygga.incidents import exports
+from brygga.incidents import exports, listing, selectors
 from brygga.incidents.models import Category
 
 from .common import filtered, incident_context, query_without_page
@@ -35,7 +35,14 @@ MAP_TABLE_ROWS = 200
 @require_GET
 def index(request, municipality):
     f, qs = filtered(request, municipality)
-    page = CappedPaginator(qs, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(request.GET.get("sida"))
+    order = listing.parse_order(request.GET.get(listing.ORDER_PARAM))
+    summary = selectors.list_summary(qs, cap=LIST_COUNT_CAP)
+    page = CappedPaginator(
+        listing.apply_order(qs, order),
+        PAGE_SIZE,
+        cap=LIST_COUNT_CAP,
+        counted=(summary["total"], summary["capped"]),
+    ).get_page(request.GET.get("sida"))
     return render(
         request,
         "incidents/list.html",
@@ -44,6 +51,12 @@ def index(request, municipality):
             municipality,
             filter=f,
             page=page,
+            summary=summary,
+            order=order,
+            order_param=listing.ORDER_PARAM if order != listing.DEFAULT_ORDER else "",
+            sort_headers=listing.sort_headers(request.GET, order),
+            caption=listing.order_caption(order),
+            quick_dates=listing.quick_dates(request.GET, timezone.localdate()),
             query=query_without_page(request),
         ),
     )
