@@ -159,13 +159,14 @@ def weekly_states(
 ) -> list[WeeklyState]:
     """The weekly round of every safety group the user may see, for the week beginning on
     Monday ``week_start``: one row per (group, member organisation), only for
-    ``organisation_ids`` if given. Four queries whatever the number of groups."""
+    ``organisation_ids`` if given; the same states as the weekly reporting page. Four
+    queries whatever the number of groups."""
     forums = list(safety_groups_for(user, municipality).prefetch_related("organisations"))
     pairs = [
         (forum, org)
         for forum in forums
         for org in sorted(forum.organisations.all(), key=lambda o: o.name)
-        if org.is_active and (organisation_ids is None or org.pk in organisation_ids)
+        if organisation_ids is None or org.pk in organisation_ids
     ]
     if not pairs:
         return []
