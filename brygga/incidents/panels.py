@@ -5,6 +5,8 @@ through the selectors, so the resolver decides what a user sees; no free text of
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from .models import ImportJob, Incident
 
 def _list_url(municipality, name: str = "index", **params) -> str:
     url = reverse(f"incidents:{name}", args=[municipality.code])
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return f"{url}?{query}" if query else url
 
 
