@@ -64,6 +64,24 @@ class IncidentsConfig(AppConfig):
             % {"jobs": ", ".join(str(j.pk) for j in recovered)}
         ]
 
+    # --- what the app adds to core's pages (see brygga.core.hooks) --------------------------
+    def overview_panels(self, request, municipality) -> list:
+        """The start page per role: reporting for reporters, the weekly counts, the weekly
+        round and the imports that need attention for analysts and coordinators."""
+        from .panels import overview_panels
+
+        return overview_panels(request, municipality)
+
+    def area_panels(self, request, municipality, area) -> list:
+        from .panels import area_panels
+
+        return area_panels(request, municipality, area)
+
+    def forum_panels(self, request, municipality, forum) -> list:
+        from .panels import forum_panels
+
+        return forum_panels(request, municipality, forum)
+
 
 def register_layout() -> None:
     """The incident tables on a Citus cluster (``brygga.core.citus``): incidents and the rest

@@ -44,7 +44,7 @@ from brygga.core.models import Area, Forum, Municipality
 
 from .access import personal_text_readable
 from .models import Category, Incident, Source, Status
-from .selectors import municipality_scope
+from .selectors import in_forum, municipality_scope
 
 
 class BBoxField(forms.CharField):
@@ -241,10 +241,7 @@ class IncidentFilter(df.FilterSet):
         return qs
 
     def filter_forum(self, qs: QuerySet, name: str, forum: Forum) -> QuerySet:
-        area_ids = list(forum.areas.values_list("pk", flat=True))
-        if area_ids:
-            return qs.filter(area_id__in=area_ids)
-        return qs.filter(reporting_organisation__in=forum.organisations.all())
+        return in_forum(qs, forum)
 
     def filter_category(self, qs: QuerySet, name: str, category: Category) -> QuerySet:
         # ids rather than a join on the parent: the ids are in the list index, a join is not

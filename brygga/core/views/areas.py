@@ -5,6 +5,7 @@ from __future__ import annotations
 from brygga.core import selectors, services
 from brygga.core.forms import AreaForm
 from brygga.core.geo import as_geojson
+from brygga.core.hooks import page_panels
 from brygga.core.models import Area
 
 from .generic import (
@@ -45,6 +46,7 @@ class AreaDetail(ReadsOnAnyMethod, ObjectDetailView):
             **context,
             map_data=map_data(self.municipality, [area]),
             forums=selectors.forums_for(self.request.user, self.municipality).filter(areas=area),
+            panels=page_panels("area_panels", self.request, self.municipality, area),
         )
 
 

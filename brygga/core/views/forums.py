@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from brygga.core import selectors, services
 from brygga.core.forms import ForumForm
+from brygga.core.hooks import page_panels
 from brygga.core.models import Forum
 
 from .generic import (
@@ -43,6 +44,7 @@ class ForumDetail(ReadsOnAnyMethod, ObjectDetailView):
             organisations=forum.organisations.visible_to(user),
             areas=areas,
             map_data=map_data(self.municipality, areas),
+            panels=page_panels("forum_panels", self.request, self.municipality, forum),
         )
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from brygga.core import selectors
 from brygga.core.access import resolver_for
+from brygga.core.hooks import page_panels
 from brygga.core.models import Role
 
 from .decorators import municipality_view
@@ -46,6 +47,7 @@ def municipality_detail(request, municipality):
             "organisations": organisations,
             "police_areas": municipality.police_areas.visible_to(request.user),
             "map_data": map_data(municipality, areas),
+            "panels": page_panels("overview_panels", request, municipality),
             "roles": [
                 Role(r).label for r in sorted(resolver_for(request.user).roles_in(municipality))
             ],

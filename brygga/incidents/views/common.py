@@ -15,9 +15,7 @@ from brygga.core.access import resolver_for
 from brygga.incidents import selectors
 from brygga.incidents.filters import IncidentFilter
 from brygga.incidents.models import ImportJob, Incident
-
-# A queued import that no worker has picked up for this long says so on its page.
-UNCLAIMED_AFTER = timedelta(minutes=1)
+from brygga.incidents.selectors import UNCLAIMED_AFTER
 
 
 def can_report(user, municipality) -> bool:
