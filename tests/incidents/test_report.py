@@ -100,16 +100,16 @@ def _errors(response, field):
     [
         # the time lies in the future
         ({"occurred_from": "2999-01-01T12:00"}, "occurred_from"),
-        # outside the municipality (a point in Timrå)
-        ({"lat": str(TIMRA_POINT[0]), "lon": str(TIMRA_POINT[1])}, "lat"),
+        # outside the municipality (a point in Timrå): on the place as a whole
+        ({"lat": str(TIMRA_POINT[0]), "lon": str(TIMRA_POINT[1])}, "location"),
         # latitude and longitude swapped
         ({"lat": str(CENTRE[1]), "lon": str(CENTRE[0])}, "lat"),
         # SWEREF metres typed as WGS84 degrees
         ({"lat": "6919000", "lon": "617000"}, "lat"),
         # WGS84 degrees typed as SWEREF metres
         ({"lat": None, "lon": None, "sweref_n": "62.39", "sweref_e": "17.305"}, "sweref_e"),
-        # no place at all
-        ({"lat": None, "lon": None}, "lat"),
+        # no place at all: on the place as a whole
+        ({"lat": None, "lon": None}, "location"),
         # only one of the two coordinates
         ({"lon": None}, "lat"),
         # an interval that ends before it starts
