@@ -258,3 +258,6 @@ class NilReportForm(forms.Form):
     forum = forms.IntegerField(min_value=1)
     organisation = forms.IntegerField(min_value=1)
     vecka = forms.RegexField(regex=r"^\d{4}-W\d{1,2}$")
+    # Set by the confirmation step that "nothing to report" for an organisation the user is
+    # not a member of goes through first.
+    confirmed = forms.BooleanField(required=False)
