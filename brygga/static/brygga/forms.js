@@ -34,7 +34,17 @@
     event.preventDefault();
     openDetails(target);
     target.focus({ preventScroll: true });
-    (caption(target) || target).scrollIntoView({ block: "start" });
+    var label = caption(target) || target;
+    // Scroll only if needed: then the label (or a group's legend) comes to the top, with its
+    // field below it. A group may be taller than the screen; its legend is what must show.
+    if (!inView(label) || (target.tagName !== "FIELDSET" && !inView(target))) {
+      label.scrollIntoView({ block: "start" });
+    }
+  }
+
+  function inView(el) {
+    var r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= (window.innerHeight || document.documentElement.clientHeight);
   }
 
   document.querySelectorAll("[data-error-summary]").forEach(function (summary) {
