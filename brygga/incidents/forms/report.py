@@ -219,6 +219,9 @@ class IncidentForm(forms.Form):
     def _location_errors(self, exc: ValidationError) -> None:
         """A place-wide error (its code in ``loc.GROUP_ERRORS``) goes on the fieldset, the
         others on the input they name."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error("location", exc)
+            return
         for field, errors in exc.error_dict.items():
             for error in errors:
                 group = error.code in loc.GROUP_ERRORS or field not in self.fields

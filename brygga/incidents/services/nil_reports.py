@@ -28,10 +28,10 @@ def may_set_nil_report(
     actor, municipality: Municipality, forum: Forum, organisation: Organisation | int
 ) -> bool:
     """Whether ``actor`` may say "nothing to report" for ``organisation`` in ``forum``."""
+    if not resolver_for(actor).can_create_in(NilReport, municipality):
+        return False
     organisation_id = getattr(organisation, "pk", organisation)
-    return resolver_for(actor).can_create_in(
-        NilReport, municipality
-    ) and organisation_id in nil_organisations_for(actor, municipality, forum)
+    return organisation_id in nil_organisations_for(actor, municipality, forum)
 
 
 @transaction.atomic
