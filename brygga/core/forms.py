@@ -25,6 +25,32 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+class GroupErrors(forms.Widget):
+    """The widget of a :class:`FieldGroup`: no input of its own. It counts as hidden, so the
+    form templates do not draw it; the template draws the group (a fieldset) instead."""
+
+    input_type = "hidden"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return ""
+
+    def value_from_datadict(self, data, files, name):
+        return None
+
+
+class FieldGroup(forms.Field):
+    """Carries the errors that concern a group of inputs (a fieldset) rather than one of them,
+    e.g. "say where it happened" on the report form. The template gives the fieldset the id
+    ``{{ form.<name>.auto_id }}`` and ``aria-describedby="<id>_error"``; the error summary
+    links there."""
+
+    widget = GroupErrors
+
+    def __init__(self, *, label, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(label=label, **kwargs)
+
+
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation

@@ -23,6 +23,9 @@ from brygga.core.models import Area, Municipality
 # SWEREF 99 TM covers Sweden with eastings of about 250–930 km and northings 6 100–7 700 km.
 SWEREF_E = (200_000.0, 1_000_000.0)
 SWEREF_N = (6_000_000.0, 7_800_000.0)
+# Codes of the errors about the place as a whole, not one input: no place given, a point
+# outside the municipality. The report form shows them on its "where" fieldset.
+GROUP_ERRORS = frozenset({"no_location", "outside_municipality"})
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,21 @@ def resolve(
         return Location(area=area)
     else:
         raise ValidationError(
-            {"lat": _("Say where it happened: a point on the map, coordinates or an area.")}
+            {
+                "lat": ValidationError(
+                    _("Say where it happened: a point on the map, coordinates or an area."),
+                    code="no_location",
+                )
+            }
         )
     if not inside_municipality(municipality, e, n):
         raise ValidationError(
             {
-                "lat": _("The point lies outside the municipality %(name)s.")
-                % {"name": municipality.name}
+                "lat": ValidationError(
+                    _("The point lies outside the municipality %(name)s.")
+                    % {"name": municipality.name},
+                    code="outside_municipality",
+                )
             }
         )
     lat, lon = round(lat, 7), round(lon, 7)

@@ -128,7 +128,8 @@ def test_other_incident_pages_are_accessible(session_for, world):
     s.page.click("button.button-big")
     s.page.wait_for_load_state("load")
     s.check()
-    assert s.page.locator(".field-error").count() >= 2
+    # the category's field, and the place as a whole (its fieldset)
+    assert s.page.locator(".field-error, fieldset.group-error").count() >= 2
     # the weekly round on a phone: mark "nothing to report"
     r = session_for("reporter", viewport=PHONE)
     r.goto(f"{BASE}/veckorapportering/")

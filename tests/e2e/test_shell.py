@@ -68,7 +68,7 @@ def test_login_page_and_second_factor_pages(session_for, world):
     s.page.click("button[type=submit].button")
     s.page.wait_for_load_state("load")
     s.check()
-    assert s.page.locator(".form-errors").count() == 1
+    assert s.page.locator(".error-summary").count() == 1
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.filter(user=world.users["case_worker"]).delete()

@@ -224,8 +224,44 @@ def test_reporter_marks_nothing_to_report_for_own_organisation(world, client_for
     assert c.post(url, other).status_code == 403
     assert client_for("viewer").post(url, data).status_code == 403
     assert NilReport.objects.count() == 1
-    # a coordinator may mark for any member organisation
-    assert client_for("coordinator").post(url, other).status_code == 302
+    # a coordinator may mark for any member organisation, after confirming it (below)
+    coordinator = client_for("coordinator")
+    assert coordinator.post(url, {**other, "confirmed": "1"}).status_code == 302
+    assert NilReport.objects.count() == 2
+
+
+def test_nothing_to_report_for_another_organisation_is_confirmed_first(world, client_for):
+    """Issue #12 item 8: "nothing to report" for an organisation the user is not a member of
+    shows a confirmation page (server-side: it works without JavaScript) and saves nothing
+    until it is confirmed; for the user's own organisation it is saved at once."""
+    forum, housing = world.forums["safety"], world.orgs["housing"]
+    week = _week(timezone.localdate())
+    url = f"{BASE}/veckorapportering/inget-att-rapportera/"
+    data = {"forum": forum.pk, "organisation": housing.pk, "vecka": week}
+    coordinator = client_for("coordinator")  # a member of Kommunledningen, not of Mitthem
+    audit_rows = AuditEvent.objects.count()
+
+    r = coordinator.post(url, data)
+    assert r.status_code == 200 and r.templates[0].name == "incidents/weekly_nil_confirm.html"
+    assert not NilReport.objects.exists() and AuditEvent.objects.count() == audit_rows
+    html = r.content.decode()
+    assert "Mitthem" in html and week in html
+    # the page's form posts the same report with the confirmation, and can be cancelled
+    assert 'name="confirmed" value="1"' in html
+    assert f'name="organisation" value="{housing.pk}"' in html
+    assert f'href="{BASE}/veckorapportering/?forum={forum.pk}&amp;vecka={week}"' in html
+    # a confirmation sent by someone who may not mark for it changes nothing either
+    refused = client_for("reporter").post(url, {**data, "confirmed": "1"})
+    assert refused.status_code == 403 and not NilReport.objects.exists()
+
+    r = coordinator.post(url, {**data, "confirmed": "1"})
+    assert r.status_code == 302 and r["Location"].endswith(f"?forum={forum.pk}&vecka={week}")
+    nil = NilReport.objects.get()
+    assert nil.organisation == housing and nil.reported_by == world.users["coordinator"]
+
+    # the reporter's own organisation: saved at once, no confirmation page
+    own = {**data, "organisation": world.orgs["field"].pk}
+    assert client_for("reporter").post(url, own).status_code == 302
     assert NilReport.objects.count() == 2
 
 

@@ -5,6 +5,7 @@ reports."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -100,16 +101,16 @@ def _errors(response, field):
     [
         # the time lies in the future
         ({"occurred_from": "2999-01-01T12:00"}, "occurred_from"),
-        # outside the municipality (a point in Timrå)
-        ({"lat": str(TIMRA_POINT[0]), "lon": str(TIMRA_POINT[1])}, "lat"),
+        # outside the municipality (a point in Timrå): on the place as a whole
+        ({"lat": str(TIMRA_POINT[0]), "lon": str(TIMRA_POINT[1])}, "location"),
         # latitude and longitude swapped
         ({"lat": str(CENTRE[1]), "lon": str(CENTRE[0])}, "lat"),
         # SWEREF metres typed as WGS84 degrees
         ({"lat": "6919000", "lon": "617000"}, "lat"),
         # WGS84 degrees typed as SWEREF metres
         ({"lat": None, "lon": None, "sweref_n": "62.39", "sweref_e": "17.305"}, "sweref_e"),
-        # no place at all
-        ({"lat": None, "lon": None}, "lat"),
+        # no place at all: on the place as a whole
+        ({"lat": None, "lon": None}, "location"),
         # only one of the two coordinates
         ({"lon": None}, "lat"),
         # an interval that ends before it starts
@@ -198,3 +199,27 @@ def test_reporter_removes_own_report(world, client_for):
     incident.refresh_from_db()
     assert incident.deleted_at is not None
     assert c.get(f"{BASE}/{incident.pk}/").status_code == 404
+
+
+def test_a_place_wide_error_is_described_on_the_where_fieldset(world, client_for):
+    """Issue #12 item 9: "say where it happened" concerns the whole group of place inputs, so
+    it is on the fieldset (aria-describedby), not on the latitude input; the error summary at
+    the top links to the category and to the group."""
+    r = client_for("reporter").post(
+        f"{BASE}/rapportera/", form_data(lat=None, lon=None, category="")
+    )
+    assert r.status_code == 400
+    html = r.content.decode()
+    fieldset = re.search(r'<fieldset class="where[^"]*"[^>]*>', html).group(0)
+    assert 'id="id_location"' in fieldset and 'tabindex="-1"' in fieldset
+    assert 'aria-describedby="id_location_error"' in fieldset
+    error = re.search(r'<div class="error" id="id_location_error">(.*?)</div>', html).group(1)
+    assert "Ange var det hände" in error
+    for name in ("lat", "lon", "area"):
+        tag = re.search(rf'<(input|select)[^>]*name="{name}"[^>]*>', html).group(0)
+        assert "aria-invalid" not in tag, tag
+    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    assert "autofocus" in summary and "Rätta de markerade fälten nedan." in summary
+    assert re.findall(r'<a href="#([^"]+)">', summary) == ["id_category", "id_location"]
+    # the old one-line notice is gone: the summary's heading says it
+    assert html.count("Rätta de markerade fälten nedan.") == 1

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from brygga.core.forms import apply_errors
+from brygga.core.forms import FieldGroup
 from brygga.core.models import Area, Organisation
 from brygga.incidents import location as loc
 from brygga.incidents.models import Category, Status, Visibility
@@ -89,6 +89,9 @@ class IncidentForm(forms.Form):
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
+    # The errors about the place as a whole (none given, outside the municipality): shown on
+    # the "Where did it happen?" fieldset, not on one of its inputs.
+    location = FieldGroup(label=_("Where did it happen?"))
     lat = _coordinate(_("Latitude (WGS84)"), attrs={"placeholder": "62.3908"})
     lon = _coordinate(_("Longitude (WGS84)"), attrs={"placeholder": "17.3069"})
     sweref_n = _coordinate(_("Northing N (SWEREF 99 TM)"), attrs={"placeholder": "6916700"})
@@ -210,8 +213,19 @@ class IncidentForm(forms.Form):
                     area=cleaned.get("area"),
                 )
             except ValidationError as exc:
-                apply_errors(self, exc)
+                self._location_errors(exc)
         return cleaned
+
+    def _location_errors(self, exc: ValidationError) -> None:
+        """A place-wide error (its code in ``loc.GROUP_ERRORS``) goes on the fieldset, the
+        others on the input they name."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error("location", exc)
+            return
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                group = error.code in loc.GROUP_ERRORS or field not in self.fields
+                self.add_error("location" if group else field, error)
 
 
 class StatusForm(forms.Form):
@@ -247,3 +261,6 @@ class NilReportForm(forms.Form):
     forum = forms.IntegerField(min_value=1)
     organisation = forms.IntegerField(min_value=1)
     vecka = forms.RegexField(regex=r"^\d{4}-W\d{1,2}$")
+    # Set by the confirmation step that "nothing to report" for an organisation the user is
+    # not a member of goes through first.
+    confirmed = forms.BooleanField(required=False)

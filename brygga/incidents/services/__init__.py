@@ -40,7 +40,7 @@ from .incidents import (
     reporting_organisations_for,
     set_derived_fields,
 )
-from .nil_reports import nil_organisations_for, set_nil_report
+from .nil_reports import may_set_nil_report, nil_organisations_for, set_nil_report
 
 __all__ = [
     "CODE_MAX_LENGTH",
@@ -62,6 +62,7 @@ __all__ = [
     "incident_set_status",
     "incident_update",
     "incidents_create_bulk",
+    "may_set_nil_report",
     "nil_organisations_for",
     "police_cli_job_create",
     "police_job_create",

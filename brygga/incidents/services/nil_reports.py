@@ -24,6 +24,16 @@ def nil_organisations_for(actor, municipality: Municipality, forum: Forum) -> se
     return members & resolver.organisations_with_ability("report", municipality)
 
 
+def may_set_nil_report(
+    actor, municipality: Municipality, forum: Forum, organisation: Organisation | int
+) -> bool:
+    """Whether ``actor`` may say "nothing to report" for ``organisation`` in ``forum``."""
+    if not resolver_for(actor).can_create_in(NilReport, municipality):
+        return False
+    organisation_id = getattr(organisation, "pk", organisation)
+    return organisation_id in nil_organisations_for(actor, municipality, forum)
+
+
 @transaction.atomic
 def set_nil_report(
     actor,
@@ -44,7 +54,7 @@ def set_nil_report(
         raise ValidationError({"forum": _("The forum belongs to another municipality.")})
     if week_start.weekday() != 0:
         raise ValidationError({"week_start": _("A week starts on a Monday.")})
-    if organisation_id not in nil_organisations_for(actor, municipality, forum):
+    if not may_set_nil_report(actor, municipality, forum, organisation_id):
         raise PermissionDenied
     rows = NilReport.objects.filter(
         forum=forum, organisation_id=organisation_id, week_start=week_start

@@ -1,15 +1,19 @@
 """The weekly reporting round of the local safety groups:
 /kommuner/<code>/handelser/veckorapportering/ (who reported, who had nothing to report, who is
-missing, per ISO week) and marking "nothing to report" (inget-att-rapportera/)."""
+missing, per ISO week) and marking "nothing to report" (inget-att-rapportera/). Saying it for
+an organisation the user is not a member of (a coordinator for a member organisation) goes
+through a confirmation page first; nothing is saved until it is confirmed."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +25,7 @@ from brygga.incidents import selectors, services
 from brygga.incidents.forms.report import NilReportForm, WeekForm, iso_week
 from brygga.incidents.models import NilReport
 
-from .common import incident_context
+from .common import incident_context, own_organisation_ids
 
 
 def _safety_groups(user, municipality):
@@ -112,9 +116,32 @@ def weekly_nil(request, municipality):
     forum = get_object_or_404(_safety_groups(request.user, municipality), pk=d["forum"])
     week = WeekForm({"vecka": d["vecka"]})
     week_start = week.week_start()
+    url = reverse("incidents:weekly", kwargs={"code": municipality.code})
+    back = f"{url}?forum={forum.pk}&vecka={iso_week(week_start)}"
+    if not services.may_set_nil_report(request.user, municipality, forum, d["organisation"]):
+        raise PermissionDenied
+    own = d["organisation"] in own_organisation_ids(request.user, municipality)
+    if not own and not d["confirmed"]:
+        organisation = get_object_or_404(
+            forum.organisations.visible_to(request.user), pk=d["organisation"]
+        )
+        return render(
+            request,
+            "incidents/weekly_nil_confirm.html",
+            incident_context(
+                request,
+                municipality,
+                incidents_section="weekly",
+                forum=forum,
+                organisation=organisation,
+                week=iso_week(week_start),
+                week_start=week_start,
+                week_last=week_start + dt.timedelta(days=6),
+                back=back,
+            ),
+        )
     services.set_nil_report(
         request.user, municipality, d["organisation"], week_start, forum=forum, nil=True
     )
     messages.success(request, _("Saved: nothing to report this week."))
-    url = f"/kommuner/{municipality.code}/handelser/veckorapportering/"
-    return redirect(f"{url}?forum={forum.pk}&vecka={iso_week(week_start)}")
+    return redirect(back)
