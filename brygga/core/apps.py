@@ -56,6 +56,9 @@ def register_layout() -> None:
                 user.groups.through,
                 user.user_permissions.through,
                 AccountState,  # one row per user, like the user table
+                # read by user on every request (the resolver), across municipalities: a copy
+                # on every node is read locally instead of asking every shard
+                Membership,
                 County,
                 Municipality,
                 PoliceArea,
@@ -68,7 +71,6 @@ def register_layout() -> None:
                 Organisation,
                 Area,
                 Forum,
-                Membership,
                 RoleSecurityPolicy,
                 RetentionPeriod,
                 ForumOrganisation,

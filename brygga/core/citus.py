@@ -140,6 +140,18 @@ def distribute(*, report: Callable[[str], None] = lambda _msg: None) -> Plan:
             if placed.get(table) == "reference":
                 plan.done.append(table)
                 continue
+            # a shared table keeps no composite key to a tenant table (Citus allows a reference
+            # table no foreign key to a distributed one); Django keeps such links consistent
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conname LIKE %s "
+                "AND conrelid = %s::regclass",
+                ["%_tenant_fk", table],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(
+                    f"ALTER TABLE {connection.ops.quote_name(table)} "
+                    f"DROP CONSTRAINT {connection.ops.quote_name(name)}"
+                )
             # a Citus-managed local table (one with a foreign key to a reference table made
             # before it) becomes a reference table the same way
             report(f"reference table {table}")

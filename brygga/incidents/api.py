@@ -329,11 +329,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         action = VIEW if self.request.method in ("GET", "HEAD", "OPTIONS") else CHANGE
         qs = Incident.objects.visible_to(self.request.user, action)
-        if self.action == "list" and not self.request.query_params.get("municipality"):
+        code = self.request.query_params.get("municipality") if self.action == "list" else None
+        if self.action == "list" and not code:
             # several municipalities: each county-level event once, not once per municipality
             viewable = resolver_for(self.request.user).municipalities_with("view")
             qs = qs.one_copy_per_event(viewable)
-        return selectors.with_related(qs)
+        one = Municipality.objects.filter(code=code).first() if code and _is_code(code) else None
+        return selectors.with_related(qs, one)
 
     def get_serializer_class(self):
         if self.action == "create":

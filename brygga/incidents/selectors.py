@@ -13,7 +13,7 @@ from brygga.audit.services import log_access
 from brygga.core import health
 from brygga.core import selectors as core_selectors
 from brygga.core.access import VIEW, resolver_for
-from brygga.core.models import Area, County, Forum, ForumKind, Municipality
+from brygga.core.models import Area, County, Forum, ForumKind, Municipality, Organisation
 
 from .models import Category, ImportJob, Incident, NilReport, Source
 
@@ -24,7 +24,9 @@ def municipality_scope(qs: QuerySet, municipality: Municipality) -> QuerySet:
     return qs.in_scope_of([municipality.pk], [municipality.county_id])
 
 
-def with_related(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+def with_related(
+    qs: QuerySet[Incident], municipality: Municipality | None = None
+) -> QuerySet[Incident]:
     """The rows an incident page or API response shows with each incident (category and its
     main category, area, reporting organisation, municipality, county), fetched for the page's
     rows in small separate queries.
@@ -33,11 +35,18 @@ def with_related(qs: QuerySet[Incident]) -> QuerySet[Incident]:
     category table and sorts every matching incident, instead of walking the
     ``incident_scope_time_idx`` index newest first and stopping after one page (on a database
     of a million incidents that was 40 ms instead of under one). Polygons are not loaded.
+    With ``municipality`` (a list of one municipality's incidents) the areas and organisations
+    are fetched from that municipality only, which a Citus cluster reads on one shard.
     """
+    areas = Area._base_manager.defer("geometry")
+    organisations = Organisation._base_manager.all()
+    if municipality is not None:
+        areas = areas.filter(municipality=municipality)
+        organisations = organisations.filter(municipality=municipality)
     return qs.prefetch_related(
         "category__parent",
-        Prefetch("area", queryset=Area._base_manager.defer("geometry")),
-        "reporting_organisation",
+        Prefetch("area", queryset=areas),
+        Prefetch("reporting_organisation", queryset=organisations),
         Prefetch("municipality", queryset=Municipality._base_manager.defer("boundary")),
         Prefetch("county", queryset=County._base_manager.defer("boundary")),
     )
@@ -46,7 +55,8 @@ def with_related(qs: QuerySet[Incident]) -> QuerySet[Incident]:
 def incidents_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Incident]:
     """Incidents of ``municipality`` visible to ``user``, including county-level police events
     of its county."""
-    return with_related(municipality_scope(Incident.objects.visible_to(user, action), municipality))
+    qs = municipality_scope(Incident.objects.visible_to(user, action), municipality)
+    return with_related(qs, municipality)
 
 
 PERSONAL_FIELDS = ("description", "place_description")
