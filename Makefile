@@ -31,10 +31,15 @@ test: $(VENV)/.installed-dev
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser" $(PYTEST_ARGS)
 
+# The Citus benchmark (bench/bench_citus.py) skips itself, with a message, when Citus is not
+# installed; with it, the default 10 M incidents take an hour or more on 2 cores; smaller:
+# make bench BENCH_CITUS_ARGS="--rows 2000000"
+BENCH_CITUS_ARGS ?=
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_analysis.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_endpoints.py
+	$(BIN)/python bench/bench_citus.py $(BENCH_CITUS_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check brygga tests bench
