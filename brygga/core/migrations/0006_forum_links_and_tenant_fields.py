@@ -4,9 +4,9 @@ tables lose Django's single-column foreign keys (their composite ones come in 00
 membership's unique constraint includes the municipality."""
 
 import django.db.models.deletion
+from django.db import migrations, models
 
 import brygga.core.tenant_keys
-from django.db import migrations, models
 
 
 def fill_municipality(apps, schema_editor):
