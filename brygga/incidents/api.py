@@ -334,7 +334,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             # several municipalities: each county-level event once, not once per municipality
             viewable = resolver_for(self.request.user).municipalities_with("view")
             qs = qs.one_copy_per_event(viewable)
-        one = Municipality.objects.filter(code=code).first() if code and _is_code(code) else None
+        one = selectors.municipality_by_code(code) if code and _is_code(code) else None
         return selectors.with_related(qs, one)
 
     def get_serializer_class(self):

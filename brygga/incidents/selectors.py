@@ -52,6 +52,11 @@ def with_related(
     )
 
 
+def municipality_by_code(code: str) -> Municipality | None:
+    """A municipality by its kommunkod (shared reference data, visible to everyone)."""
+    return Municipality.objects.filter(code=code).first()
+
+
 def incidents_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Incident]:
     """Incidents of ``municipality`` visible to ``user``, including county-level police events
     of its county."""
