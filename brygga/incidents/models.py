@@ -179,8 +179,14 @@ class Incident(TenantRow, TimeStamped):
         _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
     )
     source_id = models.CharField(_("source id"), max_length=100, blank=True)
+    # The register an imported id belongs to (the import profile's register or name): two
+    # registers may both have an id "1". Empty for every other source.
+    source_register = models.CharField(_("source register"), max_length=100, blank=True)
     source_url = models.CharField(_("source link"), max_length=300, blank=True)
     source_type = models.CharField(_("type at the source"), max_length=120, blank=True)
+    # The columns of an imported row that no field was chosen for, {column header: value}:
+    # shown and exported where the description is (withheld with personal data).
+    attributes = models.JSONField(_("details from the source"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.NEW
     )
@@ -239,7 +245,7 @@ class Incident(TenantRow, TimeStamped):
                 name="incident_unique_police_id",
             ),
             models.UniqueConstraint(
-                fields=["municipality", "source", "source_id"],
+                fields=["municipality", "source", "source_register", "source_id"],
                 condition=~Q(source_id="") & ~Q(source="police"),
                 name="incident_unique_source_id_per_municipality",
             ),

@@ -165,13 +165,14 @@ def run_tabular_import(job_id: int) -> dict:
                 result = tabular.run_import(
                     source=f,
                     file_name=job.file_name,
-                    municipality=job.municipality,
+                    municipality=None if options.get("scope") == "all" else job.municipality,
                     mapping=tabular.Mapping.from_json(options.get("mapping")),
                     job=job,
                     actor=actor,
                     detected=detected,
                     reporting_organisation=organisation,
                     valid_only=bool(options.get("valid_only")),
+                    on_conflict=options.get("on_conflict") or "skip",
                     has_personal_data=bool(options.get("has_personal_data")),
                     progress=tabular.job_progress(job.pk),
                 )

@@ -77,23 +77,29 @@ def import_profile_delete(*, actor, profile: ImportProfile) -> None:
 def import_job_create(
     *,
     actor,
-    municipality: Municipality,
+    municipality: Municipality | None,
     file_name: str,
     stored_file: str = "",
     detected: Detected,
     profile: ImportProfile | None = None,
     options: dict | None = None,
+    all_municipalities: bool = False,
 ) -> ImportJob:
     """Register a CSV/Excel file (as :func:`~brygga.incidents.imports.tabular.detect` read
-    it) for import in ``municipality``; it waits for its mapping."""
-    _require_import(actor, municipality)
+    it) for import in ``municipality``; it waits for its mapping. With
+    ``all_municipalities`` (system administrators only) each row goes to the municipality it
+    names; the job is listed under ``municipality`` (the page's; none for the command)."""
+    all_municipalities = all_municipalities or municipality is None
+    if not resolver_for(actor).can_import(municipality, all_municipalities=all_municipalities):
+        raise PermissionDenied
+    scope = {"scope": "all"} if all_municipalities else {}
     return jobs.create(
         kind=ImportJob.Kind.TABULAR,
         municipality=municipality,
         file_name=file_name,
         stored_file=stored_file,
         profile=profile,
-        options={"detected": detected.to_json(), **(options or {})},
+        options={"detected": detected.to_json(), **scope, **(options or {})},
         created_by=_user(actor),
     )
 

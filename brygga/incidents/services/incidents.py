@@ -167,6 +167,10 @@ def incident_update(*, actor, incident: Incident, **fields) -> Incident:
         "place_description",
         "has_personal_data",
         "visibility",
+        # an import that updates a row imported before (the file's unmapped columns, the raw
+        # category value)
+        "attributes",
+        "source_type",
     }
     unknown = set(fields) - allowed
     if unknown:

@@ -2,7 +2,14 @@
 and the tests run it: detect (unless already done), validate every row, then write the valid
 rows in one transaction with one ``incident_import`` audit row, and keep the job up to date
 (:mod:`brygga.incidents.imports.jobs`). By default nothing is written if any row has an error;
-with ``valid_only`` the valid rows are written and the rest left out.
+with ``valid_only`` the valid rows are written and the rest left out. Rows whose id was
+imported before with other content are conflicts: skipped and listed (``on_conflict="skip"``,
+the default) or updated with history (``"update"``). With ``municipality=None`` (system
+administrators only) each row goes to the municipality its municipality column names.
+
+The counts beyond created/unchanged/errors (other municipalities' rows, rows at municipality
+level, conflicts, updates, areas created) are stored on the job as ``options["counts"]``, the
+conflicting rows (row, id, fields) as ``options["conflicts"]``.
 
 Progress: validation runs from 0 to 80 %, writing from 80 to 99 %; the job is updated about
 twice a second at most.
@@ -36,7 +43,7 @@ from .mapping import Mapping
 from .read import Table, open_table
 from .report import ImportResult, TabularError, summary
 from .validate import BATCH_SIZE, ProgressFn, RowValidator
-from .write import write_rows
+from .write import SKIP, write_rows
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +65,13 @@ class Importer:
         self,
         *,
         table: Table,
-        municipality: Municipality,
+        municipality: Municipality | None,
         mapping: Mapping,
         job: ImportJob,
         actor,
         reporting_organisation: Organisation | None = None,
         valid_only: bool = False,
+        on_conflict: str = SKIP,
         has_personal_data: bool = False,
         progress: ProgressFn | None = None,
         batch_size: int = BATCH_SIZE,
@@ -79,6 +87,7 @@ class Importer:
         self.audit_actor = actor_for_user(actor)  # the user, or the SystemActor's name
         self.organisation = reporting_organisation
         self.valid_only = valid_only
+        self.on_conflict = on_conflict
         self.has_personal_data = has_personal_data
         self.progress = progress or (lambda phase, rows, fraction: None)
         self.batch_size = batch_size
@@ -110,6 +119,8 @@ class Importer:
                 actor=self.actor,
                 municipality=self.municipality,
                 job=self.job,
+                register=self.mapping.register,
+                on_conflict=self.on_conflict,
                 reporting_organisation=self.organisation,
                 reported_by=self.user,
                 has_personal_data=self.has_personal_data,
@@ -124,7 +135,7 @@ class Importer:
                 event_type="incident_import",
                 subject=self.job,
                 details={**result.counts(), "valid_only": self.valid_only},
-                municipality_id=self.municipality.pk,
+                municipality_id=self.municipality.pk if self.municipality else None,
                 actor=self.audit_actor,
             )
 
@@ -136,6 +147,19 @@ class Importer:
         r = self.result
         r.errors = self.stored_errors()
         r.message = summary(r, valid_only=self.valid_only)
+        extra = {
+            k: v
+            for k, v in r.counts().items()
+            if k
+            in (
+                "other_municipality_rows",
+                "municipality_level",
+                "conflicts",
+                "updated",
+                "areas_created",
+            )
+        }
+        options = {**self.job.options, "counts": extra, "conflicts": r.conflict_rows}
         counts = {
             "total_rows": r.total_rows,
             "processed_rows": r.total_rows,
@@ -146,8 +170,9 @@ class Importer:
             "message": r.message,
         }
         if done:
-            jobs.finish(self.job, **counts)
+            jobs.finish(self.job, options=options, **counts)
         else:
+            jobs.set_options(self.job, **options)
             jobs.fail(self.job, progress=100, **counts)
 
     def run(self) -> ImportResult:
@@ -160,7 +185,7 @@ class Importer:
                         event_type="incident_import",
                         subject=self.job,
                         details={**self.result.counts(), "valid_only": False},
-                        municipality_id=self.municipality.pk,
+                        municipality_id=self.municipality.pk if self.municipality else None,
                         actor=self.audit_actor,
                     )
                 return self.result
@@ -172,13 +197,14 @@ def run_import(
     *,
     source: IO[bytes],
     file_name: str,
-    municipality: Municipality,
+    municipality: Municipality | None,
     mapping: Mapping,
     job: ImportJob,
     actor,
     detected: Detected | None = None,
     reporting_organisation: Organisation | None = None,
     valid_only: bool = False,
+    on_conflict: str = SKIP,
     has_personal_data: bool = False,
     progress: ProgressFn | None = None,
     batch_size: int = BATCH_SIZE,
@@ -187,9 +213,12 @@ def run_import(
     """Detect (unless ``detected`` is given), validate and write; the job records the outcome.
     Never raises for bad input: a file-level problem becomes one error on the job.
     ``actor`` is a user or a ``SystemActor`` (a command, a task whose user is gone). A job
-    not yet started (a command's) is started here; a task has started its job already."""
-    if not resolver_for(actor).can_import(municipality):
+    not yet started (a command's) is started here; a task has started its job already.
+    ``municipality=None`` imports into every municipality (system administrators only)."""
+    if not resolver_for(actor).can_import(municipality, all_municipalities=municipality is None):
         raise PermissionDenied
+    if reporting_organisation is not None and municipality is None:
+        raise PermissionDenied  # an organisation belongs to one municipality
     if reporting_organisation is not None:
         allowed = reporting_organisations_for(actor, municipality)
         if not allowed.filter(pk=reporting_organisation.pk).exists():
@@ -209,6 +238,7 @@ def run_import(
             actor=actor,
             reporting_organisation=reporting_organisation,
             valid_only=valid_only,
+            on_conflict=on_conflict,
             has_personal_data=has_personal_data,
             progress=progress,
             batch_size=batch_size,

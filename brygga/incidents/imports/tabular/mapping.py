@@ -25,6 +25,7 @@ FIELDS: dict[str, Any] = {
     "sweref_e": gettext_lazy("Easting E (SWEREF 99 TM)"),
     "sweref_n": gettext_lazy("Northing N (SWEREF 99 TM)"),
     "area": gettext_lazy("Area (name or official code, e.g. DeSO)"),
+    "municipality": gettext_lazy("Municipality (name or municipality code)"),
     "count": gettext_lazy("Number of events"),
     "description": gettext_lazy("Description"),
     "place": gettext_lazy("Place"),
@@ -36,27 +37,38 @@ FIELDS: dict[str, Any] = {
 class Mapping:
     """Which column holds which field, and which category each source value means.
 
-    ``columns``: field → column id; ``categories``: normalised source value → category code.
+    ``columns``: field → column id; ``categories``: normalised source value → category code;
+    ``register``: the register the file's ids belong to (ids are unique per register, so two
+    registers may both have an id "1"; empty: the register of imports without one).
     Stored as JSON in :class:`ImportProfile.mapping`."""
 
     columns: dict[str, str] = field(default_factory=dict)
     categories: dict[str, str] = field(default_factory=dict)
     has_header: bool = True
+    register: str = ""
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "version": 1,
             "columns": dict(self.columns),
             "categories": dict(self.categories),
             "has_header": self.has_header,
         }
+        if self.register:
+            out["register"] = self.register
+        return out
 
     @classmethod
     def from_json(cls, data: dict | None) -> Mapping:
         data = data or {}
         columns = {k: str(v) for k, v in (data.get("columns") or {}).items() if k in FIELDS and v}
         categories = {normalise(k): str(v) for k, v in (data.get("categories") or {}).items() if v}
-        return cls(columns=columns, categories=categories, has_header=data.get("has_header", True))
+        return cls(
+            columns=columns,
+            categories=categories,
+            has_header=data.get("has_header", True),
+            register=str(data.get("register") or "")[:100],
+        )
 
     def problems(self) -> list[str]:
         """What is missing or inconsistent in the mapping itself."""

@@ -101,6 +101,15 @@ class ImportResult:
     errors: list[dict] = field(default_factory=list)
     written: bool = False
     message: str = ""
+    # rows of other municipalities than the one imported into: skipped, not errors
+    other_municipality_rows: int = 0
+    # rows with an area column but no area: placed at municipality level
+    municipality_level: int = 0
+    # rows whose id was imported before with other content: skipped, or updated when asked
+    conflicts: int = 0
+    updated: int = 0
+    conflict_rows: list[dict] = field(default_factory=list)
+    areas_created: int = 0
 
     @property
     def ok(self) -> bool:
@@ -115,6 +124,11 @@ class ImportResult:
             "created": self.created,
             "unchanged": self.unchanged,
             "errors": self.error_count,
+            "other_municipality_rows": self.other_municipality_rows,
+            "municipality_level": self.municipality_level,
+            "conflicts": self.conflicts,
+            "updated": self.updated,
+            "areas_created": self.areas_created,
         }
 
 
@@ -123,10 +137,34 @@ def summary(r: ImportResult, *, valid_only: bool = False) -> str:
         text = _(
             "%(created)s incidents imported, %(unchanged)s already imported before (unchanged)."
         ) % {"created": r.created, "unchanged": r.unchanged}
+        if r.updated:
+            text += " " + _(
+                "%(n)s incidents imported before were updated with the file's content."
+            ) % {"n": r.updated}
+        if r.conflicts:
+            text += " " + _(
+                "%(n)s rows have an id imported before but other content (conflicts); they were "
+                "left unchanged. Import again with “update” chosen for conflicts to update them."
+            ) % {"n": r.conflicts}
+        if r.municipality_level:
+            text += " " + _(
+                "%(n)s rows without an area code were placed at municipality level."
+            ) % {"n": r.municipality_level}
+        if r.areas_created:
+            text += " " + _("%(n)s areas were created from their codes.") % {"n": r.areas_created}
+        if r.other_municipality_rows:
+            text += " " + _("%(n)s other municipalities' rows were skipped (not imported).") % {
+                "n": r.other_municipality_rows
+            }
         if r.error_count:
             text += " " + _("%(n)s rows with errors were left out.") % {"n": r.invalid_rows}
         return text
-    return _(
+    text = _(
         "%(errors)s errors in %(rows)s rows. Nothing was imported: correct the file and import "
         "it again, or import only the valid rows."
     ) % {"errors": r.error_count, "rows": max(r.invalid_rows, 1)}
+    if r.other_municipality_rows:
+        text += " " + _("%(n)s other municipalities' rows were skipped (not imported).") % {
+            "n": r.other_municipality_rows
+        }
+    return text

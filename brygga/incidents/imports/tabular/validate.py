@@ -11,7 +11,15 @@ Each row goes through the same steps, in this order (a row may get an error from
    or official code; the points of a batch are then checked together
    (:class:`~.locate.Locator`);
 4. **count** — a whole number of at least 1;
-5. **texts and id** — the lengths of place and id; ids are remembered for the repeat check.
+5. **texts and id** — the lengths of place and id; ids are remembered for the repeat check;
+   the columns no field was chosen for are kept as the incident's ``attributes``.
+
+With a municipality column (:mod:`.places`), a row of another municipality than the one
+imported into is counted and skipped without an error; an import into every municipality
+(``municipality=None``) checks each row against its own municipality. An area column's empty
+cell places the row at municipality level (no area); a DeSO/RegSO code of the row's
+municipality that no area has yet is spooled as the code (a ``str`` in ``area_id``), for the
+writer to create the area in the import's transaction.
 
 Ids repeated within the file are found after the pass from two 64-bit hashes per id (24 bytes
 a row with its row number), so memory stays flat: each later row is an error naming the first
@@ -22,6 +30,7 @@ row. Valid rows are spooled to a temporary file in batches, as the incident serv
 from __future__ import annotations
 
 import itertools
+import json
 import pickle
 import time
 from array import array
@@ -33,13 +42,14 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from brygga.core.models import Area, Municipality
+from brygga.core.models import Municipality
 
 from ...models import Incident
 from ...services import FUTURE_SLACK, check_when
-from .categories import category_index, match_category
-from .locate import AREA_ONLY, NOWHERE, SKIP, SWEREF, WGS, Locator
-from .mapping import Mapping
+from .categories import match_category
+from .locate import AREA_ONLY, NOWHERE, SKIP, SWEREF, WGS
+from .mapping import FIELDS, Mapping
+from .places import MunicipalityIndex, Place, area_code
 from .read import Table
 from .report import ImportResult, RowError, TabularError
 from .values import (
@@ -58,6 +68,7 @@ MAX_STORED_ERRORS = 10_000
 BATCH_SIZE = 5_000
 # the fields of a spooled row, in order (the incident services' attribute names)
 ROW_COLUMNS = (
+    "municipality_id",
     "occurred_from",
     "occurred_to",
     "lat",
@@ -71,6 +82,7 @@ ROW_COLUMNS = (
     "place_description",
     "source_id",
     "source_type",
+    "attributes",
 )
 _PLACE_MAX = Incident._meta.get_field("place_description").max_length
 _SID_MAX = Incident._meta.get_field("source_id").max_length
@@ -87,13 +99,14 @@ class _Bad(Exception):
 class RowValidator:
     """Check every row of ``table`` against ``mapping`` and spool the valid rows; the counts go
     to ``result``, the errors to :attr:`errors`. :meth:`run` returns the rows left out after
-    the pass (later rows with an id seen before)."""
+    the pass (later rows with an id seen before). ``municipality=None``: every row goes to the
+    municipality of its municipality column."""
 
     def __init__(
         self,
         *,
         table: Table,
-        municipality: Municipality,
+        municipality: Municipality | None,
         mapping: Mapping,
         result: ImportResult,
         progress: ProgressFn,
@@ -111,10 +124,9 @@ class RowValidator:
         self.errors: list[RowError] = []
         self.limit = (now + FUTURE_SLACK).astimezone(UTC).replace(tzinfo=None)
         self._columns()
-        self.categories = category_index(municipality)
-        self._category_ids: dict = {}
-        self.areas = self._area_index()
-        self.locator = Locator(municipality)
+        self.places: dict[int, Place] = {}
+        self.place = self._place(municipality) if municipality is not None else None
+        self.municipalities = MunicipalityIndex() if self.i_muni is not None else None
         self.adapt = _time_adapter()
         self.batch: list[tuple] = []
         self.bad_positions: set[int] = set()
@@ -133,6 +145,17 @@ class RowValidator:
         self.i_lat, self.i_lon = idx.get("lat"), idx.get("lon")
         self.i_e, self.i_n = idx.get("sweref_e"), idx.get("sweref_n")
         self.i_area, self.i_count = idx.get("area"), idx.get("count")
+        self.i_muni = idx.get("municipality")
+        if self.i_muni is None and self.municipality is None:
+            raise TabularError(
+                _(
+                    "Choose the column with the municipality: an import into every "
+                    "municipality puts each row in the municipality it names."
+                ),
+                column=str(FIELDS["municipality"]),
+            )
+        mapped = set(idx.values())
+        self.attr_cols = [(i, lab) for i, lab in enumerate(labels) if i not in mapped and lab]
         self.i_desc, self.i_place, self.i_sid = (
             idx.get("description"),
             idx.get("place"),
@@ -147,16 +170,35 @@ class RowValidator:
             col[k] for k in ("lat", "lon", "sweref_e", "sweref_n", "area") if k in col
         )
 
-    def _area_index(self) -> dict[str, int]:
-        """Areas by official code, then by name (normalised; the first area wins)."""
-        by_key: dict[str, int] = {}
-        areas = list(Area.objects.filter(municipality=self.municipality).order_by("pk"))
-        for a in areas:
-            if a.official_code:
-                by_key.setdefault(normalise(a.official_code), a.pk)
-        for a in areas:
-            by_key.setdefault(normalise(a.name), a.pk)
-        return by_key
+    def _place(self, municipality: Municipality) -> Place:
+        place = self.places.get(municipality.pk)
+        if place is None:
+            place = self.places[municipality.pk] = Place.of(municipality)
+        return place
+
+    def _row_place(self, rownum: int, cells: list) -> Place | None:
+        """The row's municipality; ``None`` when it is another municipality's row (counted)
+        or the cell is wrong (an error)."""
+        if self.i_muni is None:
+            return self.place
+        value = cells[self.i_muni]
+        column = self.col["municipality"]
+        if _blank(value):
+            self._fail(rownum, column, _("The municipality is missing."))
+            return None
+        m = self.municipalities.find(value)
+        if m is None:
+            self._fail(
+                rownum,
+                column,
+                _("Unknown municipality “%(value)s”: give its name or its municipality code.")
+                % {"value": _short(value)},
+            )
+            return None
+        if self.municipality is not None and m.pk != self.municipality.pk:
+            self.result.other_municipality_rows += 1
+            return None
+        return self._place(m)
 
     # errors ---------------------------------------------------------------------------------
     def error(self, row: int | None, column: str, message: str) -> None:
@@ -195,6 +237,12 @@ class RowValidator:
 
     def _check_row(self, rownum: int, cells: list) -> None:
         self.bad = False
+        ctx = self.ctx = self._row_place(rownum, cells)
+        if ctx is None:
+            if self.bad:  # kept in the batch only to be left out with the other bad rows
+                self.bad_positions.add(len(self.batch))
+                self.batch.append((rownum, None, *([None] * (len(ROW_COLUMNS) - 1)), SKIP))
+            return
         start, end = self._when(rownum, cells)
         category_id = self._category(rownum, cells)
         kind, lat, lon, e, n, area_id = self._where(rownum, cells)
@@ -205,9 +253,15 @@ class RowValidator:
             if kind not in (WGS, SWEREF):
                 kind = SKIP
         source_type = _text(cells[self.i_cat])[:_TYPE_MAX]
+        attributes = {}
+        for i, label in self.attr_cols:
+            value = _text(cells[i])
+            if value:
+                attributes[label] = value
         self.batch.append(
             (
                 rownum,
+                ctx.municipality.pk,
                 start,
                 end,
                 lat,
@@ -221,6 +275,7 @@ class RowValidator:
                 place,
                 source_id,
                 source_type,
+                json.dumps(attributes, ensure_ascii=False),
                 kind,
             )
         )
@@ -273,13 +328,14 @@ class RowValidator:
 
     def _category(self, rownum: int, cells: list) -> int | None:
         v = cells[self.i_cat]
-        category_id = self._category_ids.get(v)
+        category_ids = self.ctx.category_ids
+        category_id = category_ids.get(v)
         if category_id is not None:
             return category_id
         if _blank(v):
             self._fail(rownum, self.col["category"], _("The category is missing."))
             return None
-        category = match_category(v, self.mapping, self.categories)
+        category = match_category(v, self.mapping, self.ctx.categories)
         if category is None:
             self._fail(
                 rownum,
@@ -291,7 +347,7 @@ class RowValidator:
                 % {"value": _short(v)},
             )
             return None
-        self._category_ids[v] = category.pk
+        category_ids[v] = category.pk
         return category.pk
 
     def _where(self, rownum: int, cells: list) -> tuple:
@@ -311,19 +367,11 @@ class RowValidator:
             self._fail(rownum, self.point_cols[kind], str(exc))
             kind = SKIP
         if i_area is not None and not _blank(cells[i_area]):
-            area_id = self.areas.get(normalise(cells[i_area]))
-            if area_id is None:
-                self._fail(
-                    rownum,
-                    self.col["area"],
-                    _(
-                        "Unknown area “%(value)s”: no area of %(municipality)s has this name "
-                        "or official code."
-                    )
-                    % {"value": _short(cells[i_area]), "municipality": self.municipality.name},
-                )
-            elif kind == NOWHERE:
+            area_id = self._area(rownum, cells[i_area])
+            if area_id is not None and kind == NOWHERE:
                 kind = AREA_ONLY
+        elif i_area is not None and kind == NOWHERE:
+            kind = AREA_ONLY  # no area code: placed at municipality level, counted
         if kind == NOWHERE and not self.bad:
             self._fail(
                 rownum,
@@ -331,6 +379,45 @@ class RowValidator:
                 _("Say where it happened: a point on the map, coordinates or an area."),
             )
         return kind, lat, lon, e, n, area_id
+
+    def _area(self, rownum: int, value) -> int | str | None:
+        """The area's id; a DeSO/RegSO code of the row's municipality without an area yet is
+        returned as the code (the writer creates the area)."""
+        municipality = self.ctx.municipality
+        area_id = self.ctx.areas.get(normalise(value))
+        if area_id is not None:
+            return area_id
+        code = area_code(value)
+        if code is not None and code[:4] == municipality.code:
+            return code
+        if code is not None:
+            owner = self.municipalities.by_code(code[:4]) if self.municipalities else None
+            self._fail(
+                rownum,
+                self.col["area"],
+                _(
+                    "The area code “%(code)s” belongs to municipality %(other)s, not to "
+                    "%(municipality)s (%(own)s): its first four digits are the municipality "
+                    "code."
+                )
+                % {
+                    "code": code,
+                    "other": f"{code[:4]} ({owner.name})" if owner else code[:4],
+                    "municipality": municipality.name,
+                    "own": municipality.code,
+                },
+            )
+            return None
+        self._fail(
+            rownum,
+            self.col["area"],
+            _(
+                "Unknown area “%(value)s”: no area of %(municipality)s has this name "
+                "or official code."
+            )
+            % {"value": _short(value), "municipality": municipality.name},
+        )
+        return None
 
     def _count(self, rownum: int, cells: list) -> int:
         if self.i_count is None:
@@ -371,8 +458,9 @@ class RowValidator:
                     _("The id is longer than %(max)s characters.") % {"max": _SID_MAX},
                 )
             elif sid:
-                self.h1.append(hash(sid))
-                self.h2.append(hash("\x1f" + sid))
+                key = f"{self.ctx.municipality.pk}\x1e{sid}"  # ids are per municipality
+                self.h1.append(hash(key))
+                self.h2.append(hash("\x1f" + key))
                 self.h_rows.append(rownum)
         return description, place, sid
 
@@ -383,23 +471,46 @@ class RowValidator:
         if not batch:
             return
         (rows, *columns, kind) = zip(*batch, strict=True)
-        _start, _end, lat, lon, e, n, *_rest = columns
-        point_cols = self.point_cols
-
-        def report(i: int, k: int, message: str) -> None:
-            self.error(rows[i], point_cols[k], message)
-
-        bad = self.locator.check(kind, lat, lon, e, n, report) | self.bad_positions
+        mids, _start, _end, lat, lon, e, n, area, *_rest = columns
+        bad = self._check_points(rows, mids, kind, lat, lon, e, n) | self.bad_positions
         if bad:
             keep = [i not in bad for i in range(len(rows))]
             rows = list(itertools.compress(rows, keep))
             columns = [list(itertools.compress(c, keep)) for c in columns]
         if rows:
             out = list(zip(*columns, strict=True))
+            lat, e, area = (ROW_COLUMNS.index(c) for c in ("lat", "sweref_e", "area_id"))
+            self.result.municipality_level += sum(
+                1 for t in out if t[area] is None and t[lat] is None and t[e] is None
+            )
             pickle.dump((list(rows), out), spool, protocol=pickle.HIGHEST_PROTOCOL)
             self.valid_rows.append(np.asarray(rows, dtype=np.int64))
         batch.clear()
         self.bad_positions.clear()
+
+    def _check_points(self, rows, mids, kind, lat, lon, e, n) -> set[int]:
+        """The positions of the batch whose point is wrong, each municipality's rows checked
+        against its own boundary."""
+        groups: dict[int, list[int]] = {}
+        for i, (mid, k) in enumerate(zip(mids, kind, strict=True)):
+            if k in (WGS, SWEREF):
+                groups.setdefault(mid, []).append(i)
+        bad: set[int] = set()
+        for mid, at in groups.items():
+
+            def report(j: int, k: int, message: str, at=at) -> None:
+                self.error(rows[at[j]], self.point_cols[k], message)
+
+            found = self.places[mid].locator.check(
+                [kind[i] for i in at],
+                [lat[i] for i in at],
+                [lon[i] for i in at],
+                [e[i] for i in at],
+                [n[i] for i in at],
+                report,
+            )
+            bad.update(at[j] for j in found)
+        return bad
 
     # after the pass -------------------------------------------------------------------------
     def _repeated_ids(self) -> set[int]:
@@ -432,7 +543,10 @@ class RowValidator:
                     )
                 excluded = set(dup_rows[np.isin(dup_rows, valid)].tolist())
         self.result.valid_rows = int(len(valid)) - len(excluded)
-        self.result.invalid_rows = max(0, self.result.total_rows - self.result.valid_rows)
+        self.result.invalid_rows = max(
+            0,
+            self.result.total_rows - self.result.valid_rows - self.result.other_municipality_rows,
+        )
         return excluded
 
 
