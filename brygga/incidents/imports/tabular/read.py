@@ -168,6 +168,23 @@ class CsvTable(Table):
 
     def _checked(self, n: int, rec: list[str], *, last: bool, errors: list):
         width = self.width
+        if len(rec) == width and last and any(c.strip() for c in rec):
+            # a complete file ends with a line end: a last row without one may have been
+            # cut off in its last value, which no check of the value can tell
+            self.skipped += 1
+            errors.append(
+                RowError(
+                    n,
+                    "",
+                    _(
+                        "The last row ends without a line end, so the file may have been cut "
+                        "off while it was saved or copied. Check the row against the original; "
+                        "if the file is complete, end it with a line break after the last row "
+                        "and import it again."
+                    ),
+                )
+            )
+            return
         if len(rec) == width:
             yield n, rec
             return
