@@ -12,6 +12,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# what a conflict's differing fields are called (write.py compares these)
+CONFLICT_FIELDS = {
+    "occurred_from": gettext_lazy("time"),
+    "occurred_to": gettext_lazy("time"),
+    "category_id": gettext_lazy("category"),
+    "count": gettext_lazy("number of events"),
+    "description": gettext_lazy("description"),
+    "place_description": gettext_lazy("place"),
+    "attributes": gettext_lazy("details from the source"),
+    "place": gettext_lazy("point or area"),
+}
+
+
+def conflict_fields(fields: list[str]) -> str:
+    """The differing fields of a conflict as the user knows them ("category, time")."""
+    names = dict.fromkeys(str(CONFLICT_FIELDS.get(f, f)) for f in fields)
+    return ", ".join(names)
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,10 @@ from brygga.core.models import Municipality, Organisation
 from brygga.incidents.imports import tabular
 from brygga.incidents.imports.jobs import fail_interrupted
 from brygga.incidents.imports.storage import private_opener
+from brygga.incidents.imports.tabular import validate as tabular_validate
 from brygga.incidents.imports.tabular.categories import category_index
 from brygga.incidents.imports.tabular.profile_file import profile_file, read_profile_file
-from brygga.incidents.imports.tabular.validate import MAX_STORED_ERRORS
+from brygga.incidents.imports.tabular.report import conflict_fields
 from brygga.incidents.imports.tabular.write import SKIP, UPDATE
 from brygga.incidents.models import ImportProfile
 from brygga.incidents.services import categories_for
@@ -364,7 +365,7 @@ class Command(BaseCommand):
                         "total": result.error_count,
                         "written": stored,
                         "file": options["errors_csv"],
-                        "max": MAX_STORED_ERRORS,
+                        "max": tabular_validate.MAX_STORED_ERRORS,
                     }
                 )
             else:
@@ -375,7 +376,7 @@ class Command(BaseCommand):
         elif result.error_count > SHOWN_ERRORS:
             self.stderr.write(
                 _("Write the errors to a file with --errors-csv FILE.csv (at most %(max)s).")
-                % {"max": MAX_STORED_ERRORS}
+                % {"max": tabular_validate.MAX_STORED_ERRORS}
             )
         for c in result.conflict_rows[:SHOWN_CONFLICTS]:
             self.stderr.write(
@@ -387,7 +388,7 @@ class Command(BaseCommand):
                     "file": path.name,
                     "row": c["row"],
                     "id": c["id"],
-                    "fields": ", ".join(c["fields"]),
+                    "fields": conflict_fields(c["fields"]),
                 }
             )
         if result.conflicts > SHOWN_CONFLICTS:
