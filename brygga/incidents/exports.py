@@ -62,6 +62,7 @@ def columns() -> list[tuple[str, str]]:
         ("sweref_n", _("Northing N (SWEREF 99 TM)")),
         ("place_description", _("Place")),
         ("description", _("Description")),
+        ("attributes", _("Details from the source")),
         ("count", _("Number of events")),
         ("reporting_organisation", _("Reporting organisation")),
         ("source", _("Source")),
@@ -109,6 +110,9 @@ def record(incident: Incident) -> dict:
         "sweref_n": incident.sweref_n,
         "place_description": "" if withheld else incident.place_description,
         "description": _("[withheld: personal data]") if withheld else incident.description,
+        # the columns of an imported row that no field was chosen for: withheld like the
+        # description (a JSON object in CSV and Excel, an object in GeoJSON)
+        "attributes": {} if withheld or incident.text_disposed_at else dict(incident.attributes),
         "count": incident.count,
         "reporting_organisation": (
             incident.reporting_organisation.name if incident.reporting_organisation_id else ""
@@ -136,6 +140,8 @@ def _text(value) -> str:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False) if value else ""
     return str(value)
 
 
@@ -158,6 +164,10 @@ def _xlsx_value(value):
 
     if value is None:
         return None
+    if isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False) if value else None
+        if value is None:
+            return None
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
         return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
     if isinstance(value, str):

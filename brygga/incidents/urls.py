@@ -45,6 +45,11 @@ urlpatterns = [
     path(H + "importer/<int:pk>/fel.csv", tabular.import_errors, name="import_errors"),
     path(H + "importer/profiler/", tabular.import_profile_list, name="import_profile_list"),
     path(
+        H + "importer/profiler/<int:pk>/fil/",
+        tabular.import_profile_file,
+        name="import_profile_file",
+    ),
+    path(
         H + "importer/profiler/<int:pk>/ta-bort/",
         tabular.import_profile_delete,
         name="import_profile_delete",

@@ -6,7 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from brygga.core.access import resolver_for
 from brygga.incidents.imports import tabular
+from brygga.incidents.imports.tabular.write import SKIP, UPDATE
 from brygga.incidents.models import Category, ImportProfile
 from brygga.incidents.services import categories_for, reporting_organisations_for
 
@@ -32,6 +34,15 @@ class UploadForm(forms.Form):
         self.fields["profile"].queryset = ImportProfile.objects.visible_to(user).filter(
             municipality=municipality
         )
+        if resolver_for(user).can_import(municipality, all_municipalities=True):
+            self.fields["all_municipalities"] = forms.BooleanField(
+                label=_("Every municipality (a national or county file)"),
+                required=False,
+                help_text=_(
+                    "Each row goes to the municipality its municipality column names. Only "
+                    "system administrators can choose this."
+                ),
+            )
 
     def clean_file(self):
         f = self.cleaned_data["file"]
@@ -79,6 +90,25 @@ class MappingForm(forms.Form):
         required=False,
         help_text=_("Otherwise nothing is imported if any row has an error."),
     )
+    on_conflict = forms.ChoiceField(
+        label=_("If a row's id was imported before but its content differs"),
+        choices=[
+            (SKIP, _("leave the incident unchanged and list the row (a conflict)")),
+            (UPDATE, _("update the incident with the file's content (its history shows it)")),
+        ],
+        initial=SKIP,
+        required=False,  # nothing chosen: skip
+        widget=forms.RadioSelect,
+    )
+    register = forms.CharField(
+        label=_("Register"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "The system the ids come from. Ids are unique per register, so two registers may "
+            "both have an id “1”. Saving a profile uses its name when this is empty."
+        ),
+    )
     save_profile = forms.BooleanField(label=_("Save this mapping as a profile"), required=False)
     profile_name = forms.CharField(label=_("Profile name"), max_length=100, required=False)
 
@@ -91,10 +121,12 @@ class MappingForm(forms.Form):
         category_values: list[tuple[str, int]],
         category_column: str,
         saved: tabular.Mapping | None = None,
+        all_municipalities: bool = False,
         **kwargs,
     ):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.all_municipalities = all_municipalities
         self.table = table
         self.municipality = municipality
         self.category_values = category_values
@@ -159,8 +191,14 @@ class MappingForm(forms.Form):
                 categories[tabular.normalise(value)] = d[f"cat_{i}"]
             elif i in self.suggestions and d.get(f"confirm_{i}"):
                 categories[tabular.normalise(value)] = self.suggestions[i].code
+        register = (d.get("register") or "").strip()
+        if not register and d.get("save_profile"):
+            register = (d.get("profile_name") or "").strip()
         return tabular.Mapping(
-            columns=columns, categories=categories, has_header=d.get("has_header", True)
+            columns=columns,
+            categories=categories,
+            has_header=d.get("has_header", True),
+            register=register,
         )
 
     def clean(self):
@@ -169,6 +207,11 @@ class MappingForm(forms.Form):
             return d
         for problem in self.mapping().problems():
             self.add_error(None, problem)
+        if self.all_municipalities and not d.get("col_municipality"):
+            self.add_error(
+                "col_municipality",
+                _("Choose the column with the municipality: each row goes to the one it names."),
+            )
         if d.get("save_profile") and not (d.get("profile_name") or "").strip():
             self.add_error("profile_name", _("Give the profile a name."))
         return d

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -29,6 +29,9 @@ from brygga.incidents.forms.tabular import MappingForm, UploadForm
 from brygga.incidents.imports import jobs, tabular
 from brygga.incidents.imports.jobs import recover_if_stale
 from brygga.incidents.imports.storage import kept_until, open_upload, purge_expired_uploads
+from brygga.incidents.imports.tabular.profile_file import profile_file
+from brygga.incidents.imports.tabular.report import conflict_fields
+from brygga.incidents.imports.tabular.write import SKIP
 from brygga.incidents.imports.tasks import run_tabular_import
 from brygga.incidents.models import ImportJob, ImportProfile
 from brygga.incidents.services import reporting_organisations_for
@@ -150,6 +153,7 @@ def import_upload(request, municipality):
                 detected=detected,
                 profile=profile,
                 options={"mapping": mapping.to_json()} if mapping else {},
+                all_municipalities=bool(form.cleaned_data.get("all_municipalities")),
             )
             return redirect(_url("import_mapping", municipality, job.pk))
     return render(
@@ -252,6 +256,7 @@ def import_mapping(request, municipality, pk: int):
         "category_values": values,
         "category_column": category_column,
         "saved": saved,
+        "all_municipalities": job.options.get("scope") == "all",
     }
     status = 200
     refreshed = False
@@ -286,6 +291,8 @@ def import_mapping(request, municipality, pk: int):
             "valid_only": bool(job.options.get("valid_only")),
             "has_personal_data": bool(job.options.get("has_personal_data")),
             "organisation": job.options.get("organisation_id"),
+            "on_conflict": job.options.get("on_conflict") or SKIP,
+            "register": saved.register,
             "profile_name": job.profile.name if job.profile else "",
             "sheet": detected.sheet,
         }
@@ -354,6 +361,7 @@ def _start(request, municipality, job: ImportJob, form: MappingForm, saved: tabu
         job,
         mapping=mapping.to_json(),
         valid_only=bool(d.get("valid_only")),
+        on_conflict=d.get("on_conflict") or SKIP,
         has_personal_data=bool(d.get("has_personal_data")),
         organisation_id=organisation.pk if organisation else None,
     )
@@ -379,6 +387,11 @@ def _detail_context(request, municipality, job: ImportJob) -> dict:
             and job.error_count > 0
         ),
         "can_remap": _mappable(job) and job.state == ImportJob.State.FAILED,
+        "conflict_count": (job.options.get("counts") or {}).get("conflicts", 0),
+        "conflicts": [
+            {**c, "fields": conflict_fields(c.get("fields", []))}
+            for c in (job.options.get("conflicts") or [])[:SHOWN_ERRORS]
+        ],
         "writing": job.progress >= 80,
         # a failed validation keeps the file for the retention time; the page says until when
         "kept_until": kept_until(job) if job.state == ImportJob.State.FAILED else None,
@@ -482,3 +495,19 @@ def import_profile_delete(request, municipality, pk: int):
         "incidents/import_profile_delete.html",
         {"municipality": municipality, "profile": profile},
     )
+
+
+@import_view
+@require_GET
+def import_profile_file(request, municipality, pk: int):
+    """A profile as a JSON file, for ``brygga import-incidents FILE --profile-file``."""
+    profile = get_object_or_404(
+        ImportProfile.objects.visible_to(request.user).filter(municipality=municipality), pk=pk
+    )
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in profile.name)[:60]
+    response = HttpResponse(
+        profile_file(profile.name, tabular.Mapping.from_json(profile.mapping)),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="importprofil-{safe}.json"'
+    return response
