@@ -21,6 +21,7 @@ EXPECTED: dict[str, dict] = {
         "import_errors",
         "import_profile_list",
         "import_profile_delete",
+        "import_profile_file",
     )
 }
 
