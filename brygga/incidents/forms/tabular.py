@@ -144,7 +144,10 @@ class MappingForm(forms.Form):
             self.fields["sheet"] = forms.ChoiceField(
                 label=_("Sheet"), choices=[(s, s) for s in table.detected.sheets]
             )
-        self.fields["organisation"].queryset = reporting_organisations_for(user, municipality)
+        if all_municipalities:  # an organisation is in one municipality: none for them all
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = reporting_organisations_for(user, municipality)
         self.fields["category_column"] = forms.CharField(
             widget=forms.HiddenInput, required=False, initial=category_column
         )
