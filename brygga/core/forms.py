@@ -10,7 +10,7 @@ from django_otp.forms import OTPTokenForm
 
 from .access import resolver_for
 from .geo import GeometryError, parse_polygon
-from .models import Area, Forum, Organisation, Role
+from .models import Area, AreaLayer, Forum, Organisation, Role
 
 MAX_GEOJSON_BYTES = 5 * 1024 * 1024
 
@@ -85,13 +85,15 @@ class AreaForm(forms.ModelForm):
 
     class Meta:
         model = Area
-        fields = ["name", "kind", "official_code", "description"]
+        fields = ["name", "layer", "official_code", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
         self.municipality = municipality
-        if self.instance.pk and not self.is_bound:
+        self.fields["layer"].queryset = AreaLayer.objects.filter(municipality=municipality)
+        self.fields["layer"].empty_label = None
+        if self.instance.pk and not self.is_bound and self.instance.geometry:
             import json
 
             self.initial["geometry"] = json.dumps(self.instance.geometry)
@@ -113,7 +115,11 @@ class AreaForm(forms.ModelForm):
                 )
                 return cleaned
         if not raw.strip():
-            self.add_error("geometry", _("Give the area's boundary as GeoJSON."))
+            layer = cleaned.get("layer")
+            if layer is None or not layer.is_statistical:
+                self.add_error("geometry", _("Give the area's boundary as GeoJSON."))
+            else:
+                cleaned["parsed_geometry"] = None  # known by its code until a boundary comes
             return cleaned
         try:
             cleaned["parsed_geometry"] = parse_polygon(raw, municipality=self.municipality)

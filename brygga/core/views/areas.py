@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from brygga.core import selectors, services
 from brygga.core.forms import AreaForm
-from brygga.core.geo import as_geojson
 from brygga.core.hooks import page_panels
 from brygga.core.models import Area
 
@@ -61,10 +60,11 @@ class _AreaForm:
         d = form.cleaned_data
         return {
             "name": d["name"],
-            "kind": d["kind"],
+            "layer": d["layer"],
             "official_code": d["official_code"],
             "description": d["description"],
-            "geometry": as_geojson(d["parsed_geometry"]),
+            "geometry": None,
+            "repaired": d["parsed_geometry"],
             "is_demo_geometry": False,
         }
 
