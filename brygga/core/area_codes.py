@@ -20,8 +20,10 @@ _EXAMPLES = {"deso": "2281C1010", "regso": "2281R010"}
 
 
 def normalise_code(code) -> str:
-    """A code as files write it: surrounding space removed, letters in capitals."""
-    return str(code or "").strip().upper()
+    """A code as files write it: surrounding space removed; a DeSO/RegSO code in capitals."""
+    code = str(code or "").strip()
+    upper = code.upper()
+    return upper if any(p.match(upper) for p in (DESO_CODE, REGSO_CODE)) else code
 
 
 def statistical_kind(code: str) -> str | None:

@@ -67,6 +67,23 @@ class OrganisationForm(forms.ModelForm):
         self.fields["parent"].required = False
 
 
+class AreaLayerForm(forms.ModelForm):
+    class Meta:
+        model = AreaLayer
+        fields = ["name", "kind", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "kind": _(
+                "DeSO and RegSO layers hold SCB's statistical areas: their codes are checked, "
+                "and statistics and register extracts find their areas there."
+            )
+        }
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+
+
 class AreaForm(forms.ModelForm):
     geometry = forms.CharField(
         label=_("Boundary (GeoJSON)"),

@@ -11,6 +11,7 @@ from .areas import area_create, area_delete, area_detail, area_edit, area_list
 from .decorators import municipality_view, resolve_municipality
 from .errors import bad_request, page_not_found, permission_denied, server_error
 from .forums import forum_create, forum_delete, forum_detail, forum_edit, forum_list
+from .layers import layer_create, layer_delete, layer_edit
 from .members import (
     member_create,
     member_list,
@@ -37,6 +38,9 @@ __all__ = [
     "area_list",
     "bad_request",
     "forum_create",
+    "layer_create",
+    "layer_delete",
+    "layer_edit",
     "forum_delete",
     "forum_detail",
     "forum_edit",
