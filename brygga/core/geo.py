@@ -188,6 +188,8 @@ def areas_containing(areas, lon: float, lat: float) -> list:
     """Of ``areas`` (an iterable of Area with ``geometry``), those that contain the point."""
     hits = []
     for area in areas:
+        if not area.geometry:
+            continue  # a statistical area known by its code alone
         if area.min_lon is not None and not (
             area.min_lon <= lon <= area.max_lon and area.min_lat <= lat <= area.max_lat
         ):

@@ -129,3 +129,21 @@ def _json(geometry) -> str:
     import json
 
     return json.dumps(geometry)
+
+
+def test_code_only_areas_do_not_break_finding_the_area_of_a_point(world):
+    """Regression: an area without a boundary (known by its DeSO code) made the point lookup
+    of the report form and the bulk imports fail on its missing geometry."""
+    from brygga.core.selectors import area_lookup
+    from brygga.incidents.location import PointPlacer, area_at
+
+    with acting_as(label="test"):
+        services.area_for_code(actor=ACTOR, municipality=world.sundsvall, code="2281C1010")
+    centre = world.areas["centrum"]
+    lon, lat = centre.centre_lon, centre.centre_lat
+    assert [a.pk for a in area_lookup(world.users["viewer"], world.sundsvall, lon, lat)] == [
+        centre.pk
+    ]
+    assert area_at(world.sundsvall, lat, lon, areas=Area.objects.all()) == centre
+    *_coords, areas = PointPlacer(world.sundsvall).place([lat], [lon], [None], [None], [None])
+    assert areas == [centre.pk]
