@@ -147,3 +147,18 @@ def test_code_only_areas_do_not_break_finding_the_area_of_a_point(world):
     assert area_at(world.sundsvall, lat, lon, areas=Area.objects.all()) == centre
     *_coords, areas = PointPlacer(world.sundsvall).place([lat], [lon], [None], [None], [None])
     assert areas == [centre.pk]
+
+
+def test_report_form_names_the_layer_when_there_are_several(world, client_for):
+    c = client_for("coordinator")
+    page = c.get(f"{BASE}/handelser/rapportera/").content.decode()
+    assert f">{world.areas['centrum'].name}<" in page  # one layer: the name alone
+    c.post(f"{BASE}/omraden/lager/nytt/", {"name": "Skolor", "kind": "school_catchment"})
+    layer = AreaLayer.objects.get(name="Skolor")
+    c.post(
+        f"{BASE}/omraden/nytt/",
+        {"name": "Skolan", "layer": layer.pk, "geometry": _json(CENTRE_SQUARE)},
+    )
+    page = c.get(f"{BASE}/handelser/rapportera/").content.decode()
+    assert ">Skolan (Skolor)<" in page
+    assert f">{world.areas['centrum'].name} ({world.areas['centrum'].layer.name})<" in page
