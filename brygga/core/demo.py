@@ -227,13 +227,15 @@ def load_demo() -> dict:
         )
         orgs[timra_org.name] = timra_org
 
-        own_layer, _ = AreaLayer.objects.get_or_create(
+        # the demo's own areas (an install upgraded from before layers has them in the layer
+        # its migration made, "Egna områden")
+        own_layer = AreaLayer.objects.filter(municipality=sundsvall, kind=LayerKind.OWN).order_by(
+            "pk"
+        ).first() or AreaLayer.objects.create(
             municipality=sundsvall,
             name="Trygghetsgruppernas områden",
-            defaults={
-                "kind": LayerKind.OWN,
-                "description": "Områdena som de lokala trygghetsgrupperna arbetar i.",
-            },
+            kind=LayerKind.OWN,
+            description="Områdena som de lokala trygghetsgrupperna arbetar i.",
         )
         areas: dict[str, Area] = {}
         for name, geom in demo_area_geometries(sundsvall).items():
