@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path(K + "omraden/", views.area_list, name="area_list"),
     path(K + "omraden/nytt/", views.area_create, name="area_create"),
+    path(K + "omraden/importera/", views.area_import, name="area_import"),
     path(K + "omraden/<int:pk>/", views.area_detail, name="area_detail"),
     path(K + "omraden/<int:pk>/andra/", views.area_edit, name="area_edit"),
     path(K + "omraden/<int:pk>/ta-bort/", views.area_delete, name="area_delete"),
