@@ -339,3 +339,47 @@ def test_command_imports_guesses_fields_and_exits_non_zero_on_refusal(world, sha
             stdout=StringIO(),
             stderr=StringIO(),
         )
+
+
+def _geojson(tmp_path, features):
+    path = tmp_path / "delar.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "EPSG:3006"}},
+                "features": [
+                    {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+                    for p, g in features
+                ],
+            }
+        )
+    )
+    return path
+
+
+def test_parts_with_the_same_code_merge_and_different_names_refuse(world, tmp_path, system):
+    island = box(618000, 6916000, 618500, 6916500)
+    path = _geojson(
+        tmp_path,
+        [
+            ({"namn": "Skönsberg", "kod": "S1"}, SKONSBERG),
+            ({"namn": "Skönsberg", "kod": "S1"}, island),
+        ],
+    )
+    result = run(world, path, system, name_field="namn", code_field="kod")
+    assert result.created == 1 and any("1, 2" in w for w in result.warnings)
+    area = Area.objects.get(official_code="S1", layer__name="Stadsdelar")
+    assert area.geometry["type"] == "MultiPolygon"
+    assert km2_stored(area) == pytest.approx(4.25, rel=0.005)
+
+    clash = _geojson(
+        tmp_path,
+        [
+            ({"namn": "Skönsberg", "kod": "S9"}, SKONSBERG),
+            ({"namn": "Bosvedjan", "kod": "S9"}, island),
+        ],
+    )
+    with pytest.raises(ValidationError) as err:
+        run(world, clash, system, name_field="namn", code_field="kod", layer=area.layer)
+    assert "S9" in err.value.messages[0] and "Bosvedjan" in err.value.messages[0]
