@@ -383,3 +383,19 @@ def test_parts_with_the_same_code_merge_and_different_names_refuse(world, tmp_pa
     with pytest.raises(ValidationError) as err:
         run(world, clash, system, name_field="namn", code_field="kod", layer=area.layer)
     assert "S9" in err.value.messages[0] and "Bosvedjan" in err.value.messages[0]
+
+
+def test_a_shp_path_with_its_sidecars_and_a_wrong_cpg(world, tmp_path, shapefile):
+    source = read_gis_file(tmp_path / "omraden.shp")  # the files beside it, not zipped
+    assert [f.properties["NAMN"] for f in source][:2] == ["Skönsberg", "Norrmalm Åkervägen"]
+    assert source.crs == "EPSG:3006" and not source.warnings
+    # a .cpg that says UTF-8 over Windows-1252 bytes: read as Windows-1252, with a warning
+    (tmp_path / "omraden.cpg").write_text("UTF-8")
+    source = read_gis_file(tmp_path / "omraden.shp")
+    assert source.features[0].properties["NAMN"] == "Skönsberg"
+    assert source.warnings and "omraden.shp" in source.warnings[0]
+    # without its .dbf a Shapefile is refused, naming what is missing
+    (tmp_path / "omraden.dbf").unlink()
+    with pytest.raises(GisError) as err:
+        read_gis_file(tmp_path / "omraden.shp")
+    assert ".dbf" in err.value.message
