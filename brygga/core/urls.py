@@ -24,6 +24,7 @@ urlpatterns = [
     path(K + "omraden/lager/<int:pk>/andra/", views.layer_edit, name="layer_edit"),
     path(K + "omraden/lager/<int:pk>/ta-bort/", views.layer_delete, name="layer_delete"),
     path(K + "omraden/nytt/", views.area_create, name="area_create"),
+    path(K + "omraden/importera/", views.area_import, name="area_import"),
     path(K + "omraden/<int:pk>/", views.area_detail, name="area_detail"),
     path(K + "omraden/<int:pk>/andra/", views.area_edit, name="area_edit"),
     path(K + "omraden/<int:pk>/ta-bort/", views.area_delete, name="area_delete"),

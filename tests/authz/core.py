@@ -33,6 +33,7 @@ EXPECTED: dict[str, dict] = {
     "core:area_list": members_page(),
     "core:area_detail": members_page(),
     "core:area_create": manage_page(),
+    "core:area_import": manage_page(),
     "core:area_edit": manage_page(),
     "core:area_delete": manage_page(),
     "core:layer_create": manage_page(),

@@ -435,6 +435,11 @@ def dispose_sign_in_records(items, now) -> None:
 
 
 # Areas and layers have their own module; their writers are part of core's services.
+from .area_import import (  # noqa: E402, F401
+    AreaImportResult,
+    NewLayer,
+    import_areas,
+)
 from .areas import (  # noqa: E402, F401
     area_delete,
     area_for_code,

@@ -7,6 +7,7 @@ generic class-based views of :mod:`.generic`; the rest are function views. Every
 urls.py, config/urls.py (error handlers) and other apps import is re-exported here.
 """
 
+from .area_import import area_import
 from .areas import area_create, area_delete, area_detail, area_edit, area_list
 from .decorators import municipality_view, resolve_municipality
 from .errors import bad_request, page_not_found, permission_denied, server_error
@@ -35,6 +36,7 @@ __all__ = [
     "area_delete",
     "area_detail",
     "area_edit",
+    "area_import",
     "area_list",
     "bad_request",
     "forum_create",
