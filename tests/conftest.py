@@ -135,7 +135,7 @@ def build_world() -> World:
             ("nacksta", "Nacksta", NACKSTA_SQUARE, s),
             ("timra", "Timrå centrum", TIMRA_SQUARE, w.timra),
         ]:
-            w.areas[key] = AreaFactory(municipality=muni, name=name, kind="district", geometry=geom)
+            w.areas[key] = AreaFactory(municipality=muni, name=name, geometry=geom)
         w.forums["safety"] = ForumFactory(
             municipality=s,
             name="Trygghetsgrupp Centrum",

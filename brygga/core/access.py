@@ -47,6 +47,7 @@ from django.db.models import Model, Q, QuerySet
 from .models import (
     SSPF_FORUM_KINDS,
     Area,
+    AreaLayer,
     County,
     Forum,
     Membership,
@@ -378,7 +379,7 @@ def _municipality(resolver: AccessResolver, qs: QuerySet, action: str) -> QueryS
     return _by_municipality(resolver, qs, action, "pk")
 
 
-@rule(Organisation, Area)
+@rule(Organisation, AreaLayer, Area)
 def _tenant_shared(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
     return _by_municipality(resolver, qs, action)
 

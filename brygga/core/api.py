@@ -17,7 +17,16 @@ from rest_framework.renderers import JSONRenderer
 from . import services
 from .access import CHANGE, VIEW, resolver_for
 from .geo import GeometryError, parse_polygon
-from .models import Area, County, Forum, Membership, Municipality, Organisation, PoliceArea
+from .models import (
+    Area,
+    AreaLayer,
+    County,
+    Forum,
+    Membership,
+    Municipality,
+    Organisation,
+    PoliceArea,
+)
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -141,8 +150,16 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 class AreaSerializer(serializers.ModelSerializer):
     municipality = MunicipalityRefField()
+    layer = VisibleRelatedField(
+        queryset=AreaLayer.objects.all(),
+        required=False,
+        help_text="The area's layer; when left out, the municipality's own areas.",
+    )
+    layer_name = serializers.CharField(source="layer.name", read_only=True)
     geometry = serializers.JSONField(
-        help_text="GeoJSON Polygon or MultiPolygon, WGS84 [longitude, latitude]."
+        allow_null=True,
+        help_text="GeoJSON Polygon or MultiPolygon, WGS84 [longitude, latitude]; null for a "
+        "statistical area known only by its code.",
     )
 
     class Meta:
@@ -151,17 +168,20 @@ class AreaSerializer(serializers.ModelSerializer):
             "id",
             "municipality",
             "name",
-            "kind",
+            "layer",
+            "layer_name",
             "official_code",
             "description",
             "is_demo_geometry",
             "geometry",
         ]
         read_only_fields = ["is_demo_geometry"]
+        # unique per layer: the service checks it (the layer may be left out: see above)
+        validators = []
 
     def validate(self, attrs):
         municipality = attrs.get("municipality") or getattr(self.instance, "municipality", None)
-        if "geometry" in attrs:
+        if attrs.get("geometry") is not None:
             try:
                 parse_polygon(attrs["geometry"], municipality=municipality)
             except GeometryError as exc:
@@ -307,7 +327,7 @@ class AreaViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
 
     model = Area
     serializer_class = AreaSerializer
-    filterset_fields = ["kind", "official_code"]
+    filterset_fields = ["layer", "official_code"]
     renderer_classes = [JSONRenderer, GeoJSONRenderer]
 
     def get_queryset(self):
@@ -340,7 +360,7 @@ class AreaViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         cur = (
             {
                 f: getattr(instance, f)
-                for f in ("name", "kind", "official_code", "description", "geometry")
+                for f in ("name", "layer", "official_code", "description", "geometry")
             }
             if instance
             else {}
@@ -352,7 +372,8 @@ class AreaViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
                 municipality=municipality,
                 instance=instance,
                 name=d["name"],
-                kind=d.get("kind", "district"),
+                layer=d.get("layer")
+                or services.default_layer(actor=self.request.user, municipality=municipality),
                 official_code=d.get("official_code", ""),
                 description=d.get("description", ""),
                 geometry=d["geometry"],

@@ -31,6 +31,7 @@ def register_layout() -> None:
     from .models import (
         AccountState,
         Area,
+        AreaLayer,
         County,
         Forum,
         ForumArea,
@@ -69,6 +70,7 @@ def register_layout() -> None:
             tenant(m)
             for m in (
                 Organisation,
+                AreaLayer,
                 Area,
                 Forum,
                 RoleSecurityPolicy,

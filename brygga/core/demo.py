@@ -23,9 +23,10 @@ from brygga.audit.context import acting_as
 from .geo import as_geojson, boundary_sweref, sweref_to_wgs84, wgs84_to_sweref
 from .models import (
     Area,
-    AreaKind,
+    AreaLayer,
     Forum,
     ForumKind,
+    LayerKind,
     Membership,
     Municipality,
     Organisation,
@@ -226,11 +227,21 @@ def load_demo() -> dict:
         )
         orgs[timra_org.name] = timra_org
 
+        # the demo's own areas (an install upgraded from before layers has them in the layer
+        # its migration made, "Egna områden")
+        own_layer = AreaLayer.objects.filter(municipality=sundsvall, kind=LayerKind.OWN).order_by(
+            "pk"
+        ).first() or AreaLayer.objects.create(
+            municipality=sundsvall,
+            name="Trygghetsgruppernas områden",
+            kind=LayerKind.OWN,
+            description="Områdena som de lokala trygghetsgrupperna arbetar i.",
+        )
         areas: dict[str, Area] = {}
         for name, geom in demo_area_geometries(sundsvall).items():
             area = Area.objects.filter(
-                municipality=sundsvall, kind=AreaKind.DISTRICT, name=name
-            ).first() or Area(municipality=sundsvall, kind=AreaKind.DISTRICT, name=name)
+                municipality=sundsvall, layer=own_layer, name=name
+            ).first() or Area(municipality=sundsvall, layer=own_layer, name=name)
             geojson = as_geojson(geom)
             if area.geometry != geojson or not area.is_demo_geometry:
                 area.geometry = geojson

@@ -10,7 +10,7 @@ from django_otp.forms import OTPTokenForm
 
 from .access import resolver_for
 from .geo import GeometryError, parse_polygon
-from .models import Area, Forum, Organisation, Role
+from .models import Area, AreaLayer, Forum, LayerKind, Organisation, Role
 
 MAX_GEOJSON_BYTES = 5 * 1024 * 1024
 
@@ -67,6 +67,23 @@ class OrganisationForm(forms.ModelForm):
         self.fields["parent"].required = False
 
 
+class AreaLayerForm(forms.ModelForm):
+    class Meta:
+        model = AreaLayer
+        fields = ["name", "kind", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "kind": _(
+                "DeSO and RegSO layers hold SCB's statistical areas: their codes are checked, "
+                "and statistics and register extracts find their areas there."
+            )
+        }
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+
+
 class AreaForm(forms.ModelForm):
     geometry = forms.CharField(
         label=_("Boundary (GeoJSON)"),
@@ -85,13 +102,15 @@ class AreaForm(forms.ModelForm):
 
     class Meta:
         model = Area
-        fields = ["name", "kind", "official_code", "description"]
+        fields = ["name", "layer", "official_code", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
         self.municipality = municipality
-        if self.instance.pk and not self.is_bound:
+        self.fields["layer"].queryset = AreaLayer.objects.filter(municipality=municipality)
+        self.fields["layer"].empty_label = None
+        if self.instance.pk and not self.is_bound and self.instance.geometry:
             import json
 
             self.initial["geometry"] = json.dumps(self.instance.geometry)
@@ -113,7 +132,11 @@ class AreaForm(forms.ModelForm):
                 )
                 return cleaned
         if not raw.strip():
-            self.add_error("geometry", _("Give the area's boundary as GeoJSON."))
+            layer = cleaned.get("layer")
+            if layer is None or not layer.is_statistical:
+                self.add_error("geometry", _("Give the area's boundary as GeoJSON."))
+            else:
+                cleaned["parsed_geometry"] = None  # known by its code until a boundary comes
             return cleaned
         try:
             cleaned["parsed_geometry"] = parse_polygon(raw, municipality=self.municipality)
@@ -305,3 +328,90 @@ class SecondFactorForm(OTPTokenForm):
         super().__init__(*args, **kwargs)
         self.fields["otp_device"].label = _("Authenticator")
         self.fields["otp_token"].label = _("Code")
+
+
+# --- import of areas from a GIS file (views/area_import.py) ----------------------------------
+GIS_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json")
+NEW_LAYER = "new"
+
+
+def area_upload_max_mb() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "BRYGGA_AREA_UPLOAD_MAX_MB", 100))
+
+
+class AreaImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("GIS file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(GIS_SUFFIXES)}),
+    )
+    crs = forms.CharField(
+        label=_("Coordinate system (only if the file names none)"),
+        required=False,
+        max_length=200,
+        help_text=_("For example EPSG:3006 (SWEREF 99 TM) or EPSG:3021 (RT90 2.5 gon V)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "A Shapefile as a zip archive (with its .shp, .shx, .dbf, .prj and .cpg files), a "
+            "GeoPackage (.gpkg) or GeoJSON. At most %(mb)s MB."
+        ) % {"mb": area_upload_max_mb()}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith(GIS_SUFFIXES):
+            if name.endswith((".shp", ".shx", ".dbf", ".prj")):
+                raise ValidationError(
+                    _("Put the Shapefile's files (.shp, .shx, .dbf, .prj, .cpg) in a zip archive.")
+                )
+            raise ValidationError(
+                _("%(file)s is not a GIS file this page reads (.zip, .gpkg, .geojson).")
+                % {"file": upload.name}
+            )
+        if upload.size > area_upload_max_mb() * 1024 * 1024:
+            raise ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": area_upload_max_mb()}
+            )
+        return upload
+
+
+class AreaImportFieldsForm(forms.Form):
+    """The second step: which fields name the areas and which layer they go to."""
+
+    source_layer = forms.ChoiceField(label=_("Layer in the file"), required=False)
+    name_field = forms.ChoiceField(label=_("Field with the areas' names"))
+    code_field = forms.ChoiceField(label=_("Field with the areas' codes"), required=False)
+    layer = forms.ChoiceField(label=_("Import into the layer"))
+    new_layer_name = forms.CharField(
+        label=_("Name of the new layer"), required=False, max_length=100
+    )
+    new_layer_kind = forms.ChoiceField(
+        label=_("Kind of the new layer"), choices=LayerKind.choices, required=False
+    )
+
+    def __init__(self, *args, fields, layers, source_layers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(f, f) for f in fields]
+        self.fields["name_field"].choices = choices
+        self.fields["code_field"].choices = [("", _("(no code field)")), *choices]
+        self.fields["layer"].choices = [
+            (NEW_LAYER, _("A new layer")),
+            *[(str(layer.pk), f"{layer.name} ({layer.get_kind_display()})") for layer in layers],
+        ]
+        if len(source_layers) > 1:
+            self.fields["source_layer"].choices = [(s, s) for s in source_layers]
+        else:
+            del self.fields["source_layer"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("layer") == NEW_LAYER:
+            if not (cleaned.get("new_layer_name") or "").strip():
+                self.add_error("new_layer_name", _("Name the new layer."))
+            if not cleaned.get("new_layer_kind"):
+                self.add_error("new_layer_kind", _("Choose the kind of the new layer."))
+        return cleaned

@@ -153,11 +153,24 @@ def parse_polygon(raw, *, municipality=None):
 
 def outside_share(geom, municipality) -> float:
     """Share of ``geom``'s area (0–1) outside the municipality boundary, with tolerance."""
-    boundary = boundary_sweref(municipality)
+    allowed = _tolerant_boundary(json.dumps(municipality.boundary, sort_keys=True))
     g = to_sweref(geom)
     if g.area == 0:
         return 0.0
-    return g.difference(boundary.buffer(BOUNDARY_TOLERANCE_M)).area / g.area
+    if allowed.contains(g):  # prepared: the quick answer for most areas
+        return 0.0
+    if not allowed.intersects(g):
+        return 1.0
+    return g.difference(allowed).area / g.area
+
+
+@lru_cache(maxsize=16)
+def _tolerant_boundary(boundary_json: str):
+    """The boundary in SWEREF 99 TM buffered by the tolerance, prepared (a file import asks
+    for every feature)."""
+    geom = _shape_from_json(boundary_json, True).buffer(BOUNDARY_TOLERANCE_M)
+    shapely.prepare(geom)
+    return geom
 
 
 @lru_cache(maxsize=16)
@@ -188,6 +201,8 @@ def areas_containing(areas, lon: float, lat: float) -> list:
     """Of ``areas`` (an iterable of Area with ``geometry``), those that contain the point."""
     hits = []
     for area in areas:
+        if not area.geometry:
+            continue  # a statistical area known by its code alone
         if area.min_lon is not None and not (
             area.min_lon <= lon <= area.max_lon and area.min_lat <= lat <= area.max_lat
         ):

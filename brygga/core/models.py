@@ -8,6 +8,7 @@ by municipality) and every queryset that serves a view or API route is restricte
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -231,32 +232,76 @@ class Membership(TenantRow, TimeStamped):
         super().save(*args, **kwargs)
 
 
-class AreaKind(models.TextChoices):
-    DISTRICT = "district", _("District")
-    HOUSING_AREA = "housing_area", _("Housing area")
-    SCHOOL_CATCHMENT = "school_catchment", _("School catchment")
-    DESO = "deso", _("Statistical area (DeSO)")
-    REGSO = "regso", _("Statistical area (RegSO)")
+class LayerKind(models.TextChoices):
+    OWN = "own", _("The municipality's own areas")
+    DESO = "deso", _("Statistical areas (DeSO)")
+    REGSO = "regso", _("Statistical areas (RegSO)")
+    POLICE = "police", _("Police-designated areas")
+    SCHOOL_CATCHMENT = "school_catchment", _("School catchments")
+    HOUSING_AREA = "housing_area", _("Housing areas")
     OTHER = "other", _("Other")
 
 
+# Layers whose areas are SCB's statistical areas: codes are checked, and a municipality has
+# at most one layer of each (statistics and register extracts find their areas there).
+STATISTICAL_LAYER_KINDS = (LayerKind.DESO, LayerKind.REGSO)
+
+
+class AreaLayer(TenantRow, TimeStamped):
+    """Lager: a set of areas of one municipality (its own districts, DeSO, RegSO, school
+    catchments…). Layers may overlap; a point is placed in at most one area per layer."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="area_layers",
+        verbose_name=_("municipality"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=LayerKind.choices)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("area layer")
+        verbose_name_plural = _("area layers")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="area_layer_unique_name"),
+            models.UniqueConstraint(
+                fields=["municipality", "kind"],
+                condition=Q(kind__in=["deso", "regso"]),
+                name="area_layer_one_statistical_layer_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_statistical(self) -> bool:
+        return self.kind in STATISTICAL_LAYER_KINDS
+
+
 class Area(TenantRow, TimeStamped, GeoBounds):
-    """Område: a named polygon within a municipality."""
+    """Område: a named polygon of a layer within a municipality. A statistical area may be
+    known by its code alone until its boundary is loaded (``geometry`` empty)."""
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="areas", verbose_name=_("municipality")
     )
-    name = models.CharField(_("name"), max_length=150)
-    kind = models.CharField(
-        _("kind"), max_length=20, choices=AreaKind.choices, default=AreaKind.DISTRICT
+    layer = TenantForeignKey(
+        AreaLayer, on_delete=models.PROTECT, related_name="areas", verbose_name=_("layer")
     )
+    name = models.CharField(_("name"), max_length=150)
     official_code = models.CharField(
         _("official code"),
         max_length=20,
         blank=True,
         help_text=_("For example a DeSO code such as 2281C1010."),
     )
-    geometry = models.JSONField(_("geometry (GeoJSON)"))
+    geometry = models.JSONField(_("geometry (GeoJSON)"), null=True, blank=True)
     is_demo_geometry = models.BooleanField(
         _("approximate demo geometry"),
         default=False,
@@ -272,16 +317,37 @@ class Area(TenantRow, TimeStamped, GeoBounds):
         verbose_name_plural = _("areas")
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "kind", "name"], name="area_unique_name_per_kind"
+                fields=["municipality", "layer", "name"], name="area_unique_name_per_layer"
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "layer", "official_code"],
+                condition=~Q(official_code=""),
+                name="area_unique_code_per_layer",
             ),
         ]
         indexes = [
-            models.Index(fields=["municipality", "kind"]),
+            models.Index(fields=["municipality", "layer"]),
             models.Index(fields=["municipality", "official_code"]),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_boundary(self) -> bool:
+        return bool(self.geometry)
+
+    def clean(self):
+        from .area_codes import check_area_code
+
+        super().clean()
+        if not (self.layer_id and self.municipality_id):
+            return  # a form checks its fields before the service sets the municipality
+        if self.layer.municipality_id != self.municipality_id:
+            raise ValidationError({"layer": _("The layer belongs to another municipality.")})
+        check_area_code(
+            self.official_code, layer_kind=self.layer.kind, municipality=self.municipality
+        )
 
 
 class ForumKind(models.TextChoices):

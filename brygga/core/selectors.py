@@ -12,6 +12,7 @@ from .geo import areas_containing
 from .models import (
     AccountState,
     Area,
+    AreaLayer,
     Forum,
     Membership,
     Municipality,
@@ -36,7 +37,24 @@ def organisations_for(user, municipality: Municipality, action: str = VIEW) -> Q
 
 
 def areas_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Area]:
-    return Area.objects.visible_to(user, action).filter(municipality=municipality)
+    return (
+        Area.objects.visible_to(user, action)
+        .filter(municipality=municipality)
+        .select_related("layer")
+    )
+
+
+def layers_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[AreaLayer]:
+    """The municipality's area layers, with how many areas each has (and with a boundary)."""
+    return (
+        AreaLayer.objects.visible_to(user, action)
+        .filter(municipality=municipality)
+        .annotate(
+            n_areas=Count("areas"),
+            n_with_boundary=Count("areas", filter=Q(areas__geometry__isnull=False)),
+        )
+        .order_by("name")
+    )
 
 
 def forums_for(user, municipality: Municipality, action: str = VIEW) -> QuerySet[Forum]:

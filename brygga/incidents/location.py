@@ -196,9 +196,13 @@ class PointPlacer:
         from brygga.core.geo import _area_shape, _transformer
 
         self.municipality = municipality
-        self.areas = list(
-            areas if areas is not None else Area.objects.filter(municipality=municipality)
-        )
+        self.areas = [
+            a
+            for a in (
+                areas if areas is not None else Area.objects.filter(municipality=municipality)
+            )
+            if a.geometry  # not the statistical areas known by their codes alone
+        ]
         self.to_sweref = _transformer("EPSG:4326", "EPSG:3006")
         self.to_wgs = _transformer("EPSG:3006", "EPSG:4326")
         self.shapes = []

@@ -33,8 +33,12 @@ EXPECTED: dict[str, dict] = {
     "core:area_list": members_page(),
     "core:area_detail": members_page(),
     "core:area_create": manage_page(),
+    "core:area_import": manage_page(),
     "core:area_edit": manage_page(),
     "core:area_delete": manage_page(),
+    "core:layer_create": manage_page(),
+    "core:layer_edit": manage_page(),
+    "core:layer_delete": manage_page(),
     "core:forum_list": members_page(),
     "core:forum_detail": sspf_forum_page(),
     "core:forum_create": manage_page(),
@@ -74,6 +78,7 @@ def objects(world) -> dict:
     return {
         "organisation": world.orgs["field"].pk,
         "area": world.areas["centrum"].pk,
+        "layer": world.areas["centrum"].layer_id,
         "forum": world.forums["sspf"].pk,
         "user_detail": world.users["reporter"].pk,
         "user_account": world.users["reporter"].pk,
@@ -113,6 +118,7 @@ def tenant_objects(world, municipality, marker) -> dict:
     return {
         "organisation": org.pk,
         "area": area.pk,
+        "layer": area.layer_id,
         "forum": forum.pk,
         "user_detail": user.pk,
         "user_account": user.pk,
@@ -130,6 +136,8 @@ FILTER_PARAMS = {
     "organisation": "organisation",
     "omrade": "area",
     "area": "area",
+    "lager": "layer",
+    "layer": "layer",
     "forum": "forum",
 }
 

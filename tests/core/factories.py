@@ -19,9 +19,10 @@ from shapely.geometry import shape
 from brygga.audit.context import acting_as, get_actor
 from brygga.core.models import (
     Area,
-    AreaKind,
+    AreaLayer,
     Forum,
     ForumKind,
+    LayerKind,
     Membership,
     Municipality,
     Organisation,
@@ -109,6 +110,16 @@ class MembershipFactory(SetupFactory):
     role = Role.VIEWER
 
 
+class AreaLayerFactory(SetupFactory):
+    class Meta:
+        model = AreaLayer
+        django_get_or_create = ("municipality", "name")
+
+    municipality = factory.LazyFunction(municipality)
+    name = "Egna områden"
+    kind = LayerKind.OWN
+
+
 class AreaFactory(SetupFactory):
     """An area with its bounding box and centre filled from the geometry, as the services
     fill them."""
@@ -118,13 +129,14 @@ class AreaFactory(SetupFactory):
 
     municipality = factory.LazyFunction(municipality)
     name = factory.Sequence(lambda n: f"Område {n}")
-    kind = AreaKind.DISTRICT
+    layer = factory.LazyAttribute(lambda o: AreaLayerFactory(municipality=o.municipality))
     geometry = factory.LazyFunction(lambda: copy.deepcopy(SQUARE))
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         area = model_class(*args, **kwargs)
-        area.set_bounds_from(shape(area.geometry))
+        if area.geometry:
+            area.set_bounds_from(shape(area.geometry))
         area.save()
         return area
 

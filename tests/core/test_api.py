@@ -45,7 +45,7 @@ def test_create_area_validation_errors_are_json_with_field_names(world, client_f
     c = client_for("coordinator")
     r = c.post(
         f"{API}/areas/",
-        {"municipality": "2281", "name": "Utanför", "kind": "district", "geometry": TIMRA_SQUARE},
+        {"municipality": "2281", "name": "Utanför", "geometry": TIMRA_SQUARE},
         content_type="application/json",
     )
     assert r.status_code == 400 and "geometry" in r.json()
@@ -74,7 +74,7 @@ def test_create_and_update_area_through_api(world, client_for):
     }
     r = c.post(
         f"{API}/areas/",
-        {"municipality": "2281", "name": "Nytt", "kind": "district", "geometry": square},
+        {"municipality": "2281", "name": "Nytt", "geometry": square},
         content_type="application/json",
     )
     assert r.status_code == 201, r.json()

@@ -70,7 +70,11 @@ def test_area_create_with_geojson_and_lookup(world, client_for):
     }
     r = c.post(
         f"{BASE}/omraden/nytt/",
-        {"name": "Norra berget", "kind": "housing_area", "geometry": json.dumps(square)},
+        {
+            "name": "Norra berget",
+            "layer": world.areas["centrum"].layer.pk,
+            "geometry": json.dumps(square),
+        },
     )
     assert r.status_code == 302, r.content.decode()[:2000]
     area = Area.objects.get(name="Norra berget")

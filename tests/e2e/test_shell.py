@@ -2,6 +2,9 @@
 
 import pytest
 
+from brygga.audit.context import acting_as
+from brygga.core import services
+from brygga.core.access import SystemActor
 from brygga.core.models import Area, Organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -11,6 +14,11 @@ BASE = "/kommuner/2281"
 def test_every_shell_page_is_accessible(session_for, world):
     s = session_for("municipal_admin")
     o, a, f = world.orgs["housing"].pk, world.areas["centrum"].pk, world.forums["sspf"].pk
+    layer = world.areas["centrum"].layer_id
+    with acting_as(label="test setup"):  # a DeSO area known by its code alone
+        code_only = services.area_for_code(
+            actor=SystemActor("test"), municipality=world.sundsvall, code="2281C1010"
+        )
     pages = [
         "/kommuner/",
         f"{BASE}/",
@@ -24,6 +32,11 @@ def test_every_shell_page_is_accessible(session_for, world):
         f"{BASE}/omraden/nytt/",
         f"{BASE}/omraden/{a}/andra/",
         f"{BASE}/omraden/{a}/ta-bort/",
+        f"{BASE}/omraden/?lager={layer}",
+        f"{BASE}/omraden/lager/nytt/",
+        f"{BASE}/omraden/lager/{layer}/andra/",
+        f"{BASE}/omraden/lager/{layer}/ta-bort/",
+        f"{BASE}/omraden/{code_only.pk}/",
         f"{BASE}/forum/",
         f"{BASE}/forum/{f}/",
         f"{BASE}/forum/nytt/",

@@ -234,7 +234,12 @@ def test_point_is_placed_in_the_smallest_area(world):
             [[17.30, 62.389], [17.31, 62.389], [17.31, 62.393], [17.30, 62.393], [17.30, 62.389]]
         ],
     }
-    a = Area(municipality=world.sundsvall, name="Torget", kind="other", geometry=small)
+    a = Area(
+        municipality=world.sundsvall,
+        layer=world.areas["centrum"].layer,
+        name="Torget",
+        geometry=small,
+    )
     a.set_bounds_from(shape(small))
     a.save()
     result, job = run(world, csv_bytes([row(point=P1), row("A2", point=P3)]))

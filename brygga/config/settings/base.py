@@ -353,6 +353,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Imports: largest accepted upload in MB (police events JSON; CSV/XLSX files).
 BRYGGA_POLICE_UPLOAD_MAX_MB = env.int("BRYGGA_POLICE_UPLOAD_MAX_MB", default=50)
+BRYGGA_AREA_UPLOAD_MAX_MB = env.int("BRYGGA_AREA_UPLOAD_MAX_MB", default=100)  # GIS files of areas
 # The most events one police events file may hold (docs/ADMIN.md).
 BRYGGA_POLICE_MAX_RECORDS = env.int("BRYGGA_POLICE_MAX_RECORDS", default=1_000_000)
 BRYGGA_IMPORT_MAX_MB = env.int("BRYGGA_IMPORT_MAX_MB", default=200)

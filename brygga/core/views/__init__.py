@@ -7,10 +7,12 @@ generic class-based views of :mod:`.generic`; the rest are function views. Every
 urls.py, config/urls.py (error handlers) and other apps import is re-exported here.
 """
 
+from .area_import import area_import
 from .areas import area_create, area_delete, area_detail, area_edit, area_list
 from .decorators import municipality_view, resolve_municipality
 from .errors import bad_request, page_not_found, permission_denied, server_error
 from .forums import forum_create, forum_delete, forum_detail, forum_edit, forum_list
+from .layers import layer_create, layer_delete, layer_edit
 from .members import (
     member_create,
     member_list,
@@ -34,9 +36,13 @@ __all__ = [
     "area_delete",
     "area_detail",
     "area_edit",
+    "area_import",
     "area_list",
     "bad_request",
     "forum_create",
+    "layer_create",
+    "layer_delete",
+    "layer_edit",
     "forum_delete",
     "forum_detail",
     "forum_edit",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from brygga.core import selectors, services
 from brygga.core.forms import AreaForm
-from brygga.core.geo import as_geojson
 from brygga.core.hooks import page_panels
 from brygga.core.models import Area
 
@@ -29,10 +28,30 @@ class AreaList(ReadsOnAnyMethod, ObjectListView):
     context_object_name = "areas"
 
     def get_context_data(self, **context):
-        areas = list(context.pop("areas"))
+        areas = context.pop("areas")
+        layers = list(selectors.layers_for(self.request.user, self.municipality))
+        chosen = self.request.GET.get("lager", "")
+        layer = next((x for x in layers if str(x.pk) == chosen), None)
+        if layer is None and len(layers) == 1:
+            layer = layers[0]
+        if layer is not None:
+            areas = areas.filter(layer=layer)
+        areas = list(areas.order_by("layer__name", "name"))
+        # overlapping layers on one map would hide each other: the map shows one layer
+        shown = areas if layer is not None else [a for a in areas if a.layer_id == _first(layers)]
         return super().get_context_data(
-            **context, areas=areas, map_data=map_data(self.municipality, areas)
+            **context,
+            areas=areas,
+            layers=layers,
+            layer=layer,
+            map_layer=layer or next((x for x in layers if x.pk == _first(layers)), None),
+            map_data=map_data(self.municipality, shown),
         )
+
+
+def _first(layers) -> int | None:
+    """The layer the map shows when none is chosen: the first with boundaries."""
+    return next((x.pk for x in layers if x.n_with_boundary), None)
 
 
 class AreaDetail(ReadsOnAnyMethod, ObjectDetailView):
@@ -61,10 +80,11 @@ class _AreaForm:
         d = form.cleaned_data
         return {
             "name": d["name"],
-            "kind": d["kind"],
+            "layer": d["layer"],
             "official_code": d["official_code"],
             "description": d["description"],
-            "geometry": as_geojson(d["parsed_geometry"]),
+            "geometry": None,
+            "repaired": d["parsed_geometry"],
             "is_demo_geometry": False,
         }
 

@@ -51,14 +51,14 @@ def _feature(area: Area) -> dict:
         "properties": {
             "id": area.pk,
             "name": area.name,
-            "kind": area.get_kind_display(),
+            "layer": area.layer.name,
             "demo": area.is_demo_geometry,
         },
     }
 
 
 def area_collection(areas) -> dict:
-    return {"type": "FeatureCollection", "features": [_feature(a) for a in areas]}
+    return {"type": "FeatureCollection", "features": [_feature(a) for a in areas if a.geometry]}
 
 
 def map_data(municipality: Municipality, areas) -> dict:

@@ -145,9 +145,11 @@ class IncidentForm(forms.Form):
         self.fields["category"].choices = category_choices(
             municipality, instance.category if instance is not None else None
         )
-        self.fields["area"].queryset = Area.objects.filter(municipality=municipality).order_by(
-            "name"
-        )
+        areas = Area.objects.filter(municipality=municipality).select_related("layer")
+        self.fields["area"].queryset = areas.order_by("layer__name", "name")
+        if areas.values("layer").distinct().count() > 1:
+            # overlapping layers may hold areas of one name: say which layer each is in
+            self.fields["area"].label_from_instance = lambda a: f"{a.name} ({a.layer.name})"
         orgs = organisations if organisations is not None else Organisation.objects.none()
         self.fields["reporting_organisation"].queryset = orgs
         self.organisation_choices = list(orgs[:2])

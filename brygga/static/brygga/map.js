@@ -14,8 +14,9 @@
       var a = L.geoJSON(data.areas, {
         style: function (f) { return { color: "#7a3b00", weight: 1.5, dashArray: f.properties.demo ? "4 3" : null, fillColor: "#f2b705", fillOpacity: 0.25 }; },
         onEachFeature: function (f, layer) {
-          var link = document.createElement("a");
-          link.href = data.area_url + f.properties.id + "/";
+          // An area not saved yet (the import's preview) has no page: its name only.
+          var link = document.createElement(f.properties.id ? "a" : "span");
+          if (f.properties.id) { link.href = data.area_url + f.properties.id + "/"; }
           link.textContent = f.properties.name;
           layer.bindPopup(link);
           // A node, not a string: Leaflet puts a string in as HTML, and names are user input.

@@ -12,11 +12,9 @@ from django.utils.translation import gettext as _
 from brygga.audit.context import actor_for_user, concerning
 from brygga.audit.services import log_action
 
-from .access import CHANGE, resolver_for
-from .geo import GeometryError, parse_polygon
-from .models import (
+from ..access import CHANGE, resolver_for
+from ..models import (
     AccountState,
-    Area,
     Forum,
     Membership,
     Municipality,
@@ -125,45 +123,6 @@ def organisation_delete(*, actor, organisation: Organisation) -> None:
     for membership in organisation.memberships.select_related("user"):
         _log_role_change("role_revoked", actor, membership, reason="organisation_removed")
     _delete_unless_referenced(organisation)
-
-
-@transaction.atomic
-def area_save(
-    *,
-    actor,
-    municipality: Municipality,
-    instance: Area | None = None,
-    name: str,
-    kind: str,
-    geometry,
-    official_code: str = "",
-    description: str = "",
-    is_demo_geometry: bool = False,
-) -> Area:
-    if instance is None:
-        _require_manage(actor, municipality, Area)
-        instance = Area(municipality=municipality)
-    else:
-        _require_change(actor, instance)
-    try:
-        geom = parse_polygon(geometry, municipality=municipality)
-    except GeometryError as exc:
-        raise ValidationError({"geometry": str(exc)}) from None
-    from .geo import as_geojson
-
-    instance.name, instance.kind, instance.official_code = name, kind, official_code
-    instance.description, instance.is_demo_geometry = description, is_demo_geometry
-    instance.geometry = as_geojson(geom)
-    instance.set_bounds_from(geom)
-    instance.full_clean()
-    instance.save()
-    return instance
-
-
-@transaction.atomic
-def area_delete(*, actor, area: Area) -> None:
-    _require_change(actor, area)
-    _delete_unless_referenced(area)
 
 
 @transaction.atomic
@@ -406,7 +365,7 @@ def retention_period_set(*, actor, municipality: Municipality, rule_key: str, va
     """Set ``municipality``'s period for a retention rule (``brygga.core.retention``); the
     rule's default again when ``value`` equals it (the row is removed). Administrators only;
     the value must lie in the rule's range (0 only for a rule that can be switched off)."""
-    from . import retention
+    from .. import retention
 
     if not resolver_for(actor).has_ability("administer", municipality):
         raise PermissionDenied
@@ -473,3 +432,21 @@ def dispose_sign_in_records(items, now) -> None:
         by_type.setdefault(item.object_type, []).append(int(item.object_id))
     for label, ids in by_type.items():
         models[label].objects.filter(pk__in=ids).delete()
+
+
+# Areas and layers have their own module; their writers are part of core's services.
+from .area_import import (  # noqa: E402, F401
+    AreaImportResult,
+    NewLayer,
+    import_areas,
+)
+from .areas import (  # noqa: E402, F401
+    area_delete,
+    area_for_code,
+    area_layer_delete,
+    area_layer_save,
+    area_save,
+    default_layer,
+    notify_layer_changed,
+    statistical_layer,
+)
