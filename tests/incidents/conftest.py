@@ -35,29 +35,3 @@ def profile(world):
             }
         ).to_json(),
     )
-
-
-@pytest.fixture(autouse=True)
-def _area_for_code_until_merged(monkeypatch):
-    """TEMPORARY (remove when main has ``core.services.area_for_code``): a stand-in with the
-    announced interface, so the import can be tested before the lead's change lands."""
-    from django.core.exceptions import ValidationError
-
-    from brygga.core import services as core_services
-
-    if hasattr(core_services, "area_for_code"):
-        return
-
-    def area_for_code(*, actor, municipality, code):
-        from brygga.core.models import Area
-
-        if not code.startswith(municipality.code):
-            raise ValidationError("fel kommun")
-        area, _ = Area.objects.get_or_create(
-            municipality=municipality,
-            official_code=code,
-            defaults={"name": code, "kind": "deso", "geometry": {}},
-        )
-        return area
-
-    monkeypatch.setattr(core_services, "area_for_code", area_for_code, raising=False)

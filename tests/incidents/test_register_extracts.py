@@ -178,7 +178,7 @@ def test_area_code_of_another_municipality_is_a_row_error(world):
     data = extract(5, override={0: {"DeSO.område": "2262C1010"}})
     result, job = run(world, data)
     assert [(e["row"], e["column"]) for e in result.errors] == [(2, "DeSO.område")]
-    assert "2262 (Timrå)" in result.errors[0]["message"]
+    assert "belongs to Timrå (2262), not to Sundsvall" in result.errors[0]["message"]
     assert job.state == ImportJob.State.FAILED and not Incident.objects.exists()
 
 

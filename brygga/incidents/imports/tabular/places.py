@@ -9,23 +9,20 @@ dropped the leading zero is read as 0180). Each municipality of an import has it
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from brygga.core.area_codes import normalise_code, statistical_kind
 from brygga.core.models import Area, Municipality
 
 from .categories import CategoryIndex, category_index
 from .locate import Locator
 from .values import _text, normalise
 
-# DeSO (2281C1010) and RegSO (2281R001) codes: the first four digits are the kommunkod
-AREA_CODE = re.compile(r"^(\d{4})(?:[ABC]\d{4}|R\d{3})$")
-
 
 def area_code(value) -> str | None:
     """``value`` as a DeSO or RegSO code (upper case), or ``None`` when it is not one."""
-    text = _text(value).replace(" ", "").upper()
-    return text if AREA_CODE.match(text) else None
+    code = normalise_code(_text(value))
+    return code if statistical_kind(code) else None
 
 
 class MunicipalityIndex:

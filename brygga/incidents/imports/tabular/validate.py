@@ -42,6 +42,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from brygga.core.area_codes import wrong_municipality_message
 from brygga.core.models import Municipality
 
 from ...models import Incident
@@ -391,22 +392,7 @@ class RowValidator:
         if code is not None and code[:4] == municipality.code:
             return code
         if code is not None:
-            owner = self.municipalities.by_code(code[:4]) if self.municipalities else None
-            self._fail(
-                rownum,
-                self.col["area"],
-                _(
-                    "The area code “%(code)s” belongs to municipality %(other)s, not to "
-                    "%(municipality)s (%(own)s): its first four digits are the municipality "
-                    "code."
-                )
-                % {
-                    "code": code,
-                    "other": f"{code[:4]} ({owner.name})" if owner else code[:4],
-                    "municipality": municipality.name,
-                    "own": municipality.code,
-                },
-            )
+            self._fail(rownum, self.col["area"], wrong_municipality_message(code, municipality))
             return None
         self._fail(
             rownum,
