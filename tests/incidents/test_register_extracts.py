@@ -357,3 +357,16 @@ def test_malformed_profile_files_are_refused_with_the_file_named(
     if fragment != "incomplete":
         assert "trasig.json" in str(exc.value)
     assert not ImportJob.objects.exists()
+
+
+def test_the_columns_of_an_extract_are_guessed(world):
+    f = io.BytesIO(extract(20))
+    table = tabular.open_table(f, "extrakt.csv", tabular.detect(f, "extrakt.csv"))
+    assert tabular.suggest_mapping(table).columns == {
+        "date": "Brottsdatum",
+        "category": "Brottskod",
+        "area": "DeSO.område",
+        "municipality": "Kommun",
+        "count": "Antal",
+        "source_id": "Id",
+    }
