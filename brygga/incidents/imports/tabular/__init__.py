@@ -8,12 +8,18 @@ path for all of them, one module per stage:
    import profile); :mod:`.guess` guesses the columns of a new file from their names and
    values, :mod:`.categories` matches the values of the category column to categories;
 4. :mod:`.validate` — every row checked, in named steps; :mod:`.locate` checks the points of a
-   batch together; valid rows are spooled to a temporary file;
-5. :mod:`.write` — the valid rows inserted through the incident services' bulk writer, ids
-   imported before skipped;
+   batch together; :mod:`.places` finds a row's municipality (a municipality column: other
+   municipalities' rows are counted and skipped, or, for an import into every municipality,
+   each row goes to its own) and its area by name or DeSO/RegSO code; the columns no field
+   was chosen for are kept as the incident's ``attributes``; valid rows are spooled to a
+   temporary file;
+5. :mod:`.write` — the valid rows inserted through the incident services' bulk writer; ids
+   imported before in the same register skipped when unchanged, and conflicts (other content)
+   skipped and listed or updated with history; areas created from their codes;
 6. :mod:`.importer` — the whole run (:func:`run_import`) with the job kept up to date.
 
-:mod:`.values` parses cells (numbers, dates, times) and :mod:`.report` holds the errors, the
+:mod:`.profile_file` reads and writes an import profile as a JSON file (``brygga
+import-incidents --profile-file``). :mod:`.values` parses cells (numbers, dates, times) and :mod:`.report` holds the errors, the
 counts and their texts. Every message names the file, the row (1-based, as in a spreadsheet,
 header included) and the column. What the pages, the task and the command use is importable
 from here.

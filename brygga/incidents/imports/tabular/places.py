@@ -46,9 +46,6 @@ class MunicipalityIndex:
         self._cache[value] = found
         return found
 
-    def by_code(self, code: str) -> Municipality | None:
-        return self.by_key.get(code)
-
 
 @dataclass
 class Place:
