@@ -370,3 +370,27 @@ def test_the_columns_of_an_extract_are_guessed(world):
         "count": "Antal",
         "source_id": "Id",
     }
+
+
+def test_only_those_who_may_create_areas_create_them_from_codes(world):
+    result, job = run(world, extract(5), actor=world.users["analyst"])
+    assert job.state == ImportJob.State.FAILED
+    assert "has no area with the code “2281C1010” yet" in job.message
+    assert (job.errors[0]["row"], job.errors[0]["column"]) == (2, "DeSO.område")
+    assert not Incident.objects.exists()
+    assert not Area.objects.filter(official_code__startswith="2281C").exists()
+    # once the areas exist (a coordinator's import made them), an analyst imports the file
+    run(world, extract(5), actor=world.users["coordinator"])
+    Incident.objects.all().delete()
+    result, job = run(world, extract(5), actor=world.users["analyst"])
+    assert job.state == ImportJob.State.DONE and result.created == 3
+
+
+def test_only_those_who_may_change_incidents_update_conflicts(world):
+    run(world, extract(5), actor=world.users["coordinator"])
+    changed = extract(5, override={0: {"Antal": "7"}})
+    result, job = run(world, changed, actor=world.users["analyst"], on_conflict="update")
+    assert job.state == ImportJob.State.FAILED and "only coordinators" in job.message
+    assert Incident.objects.get(source_id="1").count == 2
+    result, job = run(world, changed, actor=world.users["coordinator"], on_conflict="update")
+    assert result.updated == 1 and Incident.objects.get(source_id="1").count == 7

@@ -121,6 +121,7 @@ class Importer:
                 job=self.job,
                 register=self.mapping.register,
                 on_conflict=self.on_conflict,
+                area_column=self.validator.col.get("area", "") if self.validator else "",
                 reporting_organisation=self.organisation,
                 reported_by=self.user,
                 has_personal_data=self.has_personal_data,

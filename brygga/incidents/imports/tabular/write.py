@@ -27,7 +27,8 @@ import time
 from datetime import datetime
 from typing import IO
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from brygga.core import services as core_services
 from brygga.core.models import Area, Municipality, Organisation
@@ -132,8 +133,10 @@ class RowWriter:
         on_conflict: str,
         result: ImportResult,
         now: datetime,
+        area_column: str = "",
     ):
         self.actor = actor
+        self.area_column = area_column
         self.municipality = municipality
         self.register = register
         self.on_conflict = on_conflict
@@ -183,7 +186,21 @@ class RowWriter:
                     actor=self.actor, municipality=municipality, code=code
                 )
             except ValidationError as exc:
-                raise TabularError(" ".join(exc.messages), row=rownum) from None
+                raise TabularError(
+                    " ".join(exc.messages), row=rownum, column=self.area_column
+                ) from None
+            except PermissionDenied:
+                raise TabularError(
+                    _(
+                        "Row %(row)s: %(municipality)s has no area with the code “%(code)s” "
+                        "yet, and only those who manage the municipality (coordinators, "
+                        "municipal administrators) may create areas. Nothing was written: ask "
+                        "a coordinator to import the file or to add the area."
+                    )
+                    % {"row": rownum, "municipality": municipality.name, "code": code},
+                    row=rownum,
+                    column=self.area_column,
+                ) from None
             self.areas[key] = area.pk
             self.result.areas_created += 0 if before else 1
         return self.areas[key]
@@ -263,6 +280,17 @@ class RowWriter:
                     self._update(s["pk"], t)
                 except ValidationError as exc:
                     raise TabularError(" ".join(exc.messages), row=r) from None
+                except PermissionDenied:
+                    raise TabularError(
+                        _(
+                            "Row %(row)s has an id imported before with other content, and "
+                            "only coordinators and municipal administrators may update imported "
+                            "incidents. Nothing was written: import again and leave conflicts "
+                            "unchanged, or ask a coordinator to import the file."
+                        )
+                        % {"row": r},
+                        row=r,
+                    ) from None
                 self.result.updated += 1
             else:
                 self.result.conflicts += 1
@@ -293,6 +321,7 @@ def write_rows(
     progress: ProgressFn,
     now: datetime,
     on_conflict: str = SKIP,
+    area_column: str = "",
 ) -> None:
     """Insert the valid rows of ``spool`` (as :class:`~.validate.RowValidator` left them),
     leaving out the ``excluded`` rows and ids imported before; counts go to ``result``. The
@@ -311,6 +340,7 @@ def write_rows(
         on_conflict=on_conflict,
         result=result,
         now=now,
+        area_column=area_column,
     )
     done = 0
     last_report = 0.0
