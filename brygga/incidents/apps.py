@@ -24,7 +24,7 @@ class IncidentsConfig(AppConfig):
             },
             skip=("Open311Submission", "DisposedSource"),
             redact={
-                "Incident": ("description", "place_description"),
+                "Incident": ("description", "place_description", "attributes"),
                 "Open311Request": ("published_text",),
             },
         )

@@ -43,7 +43,7 @@ INCIDENT = Incident._meta.label_lower
 CONTACT = Open311Contact._meta.label_lower
 OPEN311 = Open311Request._meta.label_lower
 JOB = ImportJob._meta.label_lower
-TEXT_FIELDS = ("description", "place_description")
+TEXT_FIELDS = ("description", "place_description", "attributes")
 
 
 def _scope(qs: QuerySet, municipality, field: str = "municipality") -> QuerySet:
@@ -93,7 +93,7 @@ def plan_personal_text(municipality, cutoff, now) -> list[Disposal]:
     qs = _scope(Incident.objects.all(), municipality).filter(
         has_personal_data=True, created_at__lt=cutoff
     )
-    qs = qs.filter(~Q(description="") | ~Q(place_description=""))
+    qs = qs.filter(~Q(description="") | ~Q(place_description="") | ~Q(attributes={}))
     mid = getattr(municipality, "pk", None)
     return [
         Disposal(

@@ -64,7 +64,7 @@ def incidents_for(user, municipality: Municipality, action: str = VIEW) -> Query
     return with_related(qs, municipality)
 
 
-PERSONAL_FIELDS = ("description", "place_description")
+PERSONAL_FIELDS = ("description", "place_description", "attributes")
 
 
 def log_incident_read(user, incident: Incident, *, purpose: str) -> None:

@@ -1023,3 +1023,26 @@ def test_an_installation_wide_rule_cannot_be_set_for_a_municipality(world):
     with pytest.raises(ValidationError):
         set_period(world, "core.sign_in_records", 10)
     assert not RetentionPeriod.objects.exists()
+
+
+def test_details_from_a_register_go_with_the_text_they_may_hold(
+    world, django_capture_on_commit_callbacks
+):
+    """Regression: gallring cleared the description and place of a report with personal data
+    but kept the columns a register extract brought with it (``attributes``), which may name
+    the same person; a report whose only text is such details is planned too."""
+    now = timezone.now()
+    both = personal_incident(world, recorded=now - timedelta(days=400))
+    backdate(both, attributes={"Anmälare": "Anna Andersson"})
+    only = personal_incident(world, recorded=now - timedelta(days=400))
+    backdate(only, description="", place_description="", attributes={"Notering": "Bo B."})
+    assert {i.object_id for i in retention.plan_scope(world.sundsvall, now)} == {
+        str(both.pk),
+        str(only.pk),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        gallra("-m", "2281")
+    for incident in (both, only):
+        incident.refresh_from_db()
+        assert incident.attributes == {} and incident.description == ""
+    assert "Anna Andersson" not in audit_text() and "Bo B." not in audit_text()

@@ -310,7 +310,7 @@ def test_reads_of_incident_texts_name_the_fields_and_purpose(world, planted, cli
     assert r.status_code == 200
     row = AuditEvent.objects.filter(kind=EventKind.ACCESS).latest("seq")
     assert row.object_id == str(planted["pd"].pk) and row.object_type == "incidents.incident"
-    assert row.changes == {"fields": ["description", "place_description"]}
+    assert row.changes == {"fields": ["description", "place_description", "attributes"]}
     assert row.purpose == "API: incident changed" and row.actor_label == "coordinator"
 
 

@@ -69,7 +69,11 @@ def apply_disposals(items: Sequence[Disposal], now) -> None:
     incident = Incident._meta.label_lower
     for chunk in _chunks([int(i) for i in by.pop((CLEAR, incident), [])]):
         Incident.objects.filter(pk__in=chunk).update(
-            description="", place_description="", has_personal_data=False, text_disposed_at=now
+            description="",
+            place_description="",
+            attributes={},
+            has_personal_data=False,
+            text_disposed_at=now,
         )
     job = ImportJob._meta.label_lower
     for chunk in _chunks([int(i) for i in by.pop((CLEAR, job), [])]):
