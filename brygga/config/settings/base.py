@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "brygga.core",
     "brygga.audit",
     "brygga.incidents",
+    "brygga.areastats",
     "brygga.api",
 ]
 
