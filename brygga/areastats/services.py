@@ -78,11 +78,15 @@ def _areas_by_code(municipality: Municipality) -> dict[str, Area]:
     return found
 
 
-def plan_import(*, municipality: Municipality, parsed: ParsedStats) -> tuple[dict, list[Problem]]:
+def plan_import(
+    *, municipality: Municipality, parsed: ParsedStats, known_areas: dict | None = None
+) -> tuple[dict, list[Problem]]:
     """Where each row's code goes (read only): ``{code: area, None (the municipality),
     "new" (a DeSO/RegSO area to create) or "other" (another municipality's)}`` and the
-    row problems (the reader's and unknown codes)."""
+    row problems (the reader's and unknown codes). ``known_areas`` ({code: area}) names
+    areas that have no official code (the demo's)."""
     existing = _areas_by_code(municipality)
+    existing.update({normalise_code(c): a for c, a in (known_areas or {}).items()})
     targets: dict[str, object] = {}
     problems = list(parsed.problems)
     for row in parsed.rows:
@@ -176,6 +180,7 @@ def import_area_stats(
     origin: str = StatImport.Origin.COMMAND,
     job: StatImport | None = None,
     progress: Progress | None = None,
+    known_areas: dict | None = None,
 ) -> ImportSummary:
     """Store the parsed figures for ``municipality``: all or nothing. A figure already stored
     for the same area, year and series is replaced (its earlier value stays in the change
@@ -183,7 +188,9 @@ def import_area_stats(
     RegSO codes of the municipality become code-only areas of its statistical layer; rows of
     other municipalities are counted and skipped; any other unknown code is a row problem."""
     _require_manage(actor, municipality)
-    targets, problems = plan_import(municipality=municipality, parsed=parsed)
+    targets, problems = plan_import(
+        municipality=municipality, parsed=parsed, known_areas=known_areas
+    )
     if problems:
         raise StatsImportError(problems)
     summary = ImportSummary(series=parsed.series, years=parsed.years)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("brygga.api.urls")),
     path("open311/v2/", include("brygga.incidents.open311.urls")),
     path("", include("brygga.incidents.urls")),
+    path("", include("brygga.areastats.urls")),
     path("", include("brygga.audit.urls")),
     path("", include("brygga.core.urls")),
 ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brygga.areastats.selectors import population_for, rate_per_thousand
 from brygga.core.access import resolver_for
 from brygga.core.charts import BarChart
 from brygga.core.hooks import Panel
@@ -139,12 +140,29 @@ def _place_panel(request, municipality, *, area=None, forum=None) -> Panel:
         "incidents/panels/place.html",
         {
             "counts": counts,
+            **_rates(request, municipality, area, counts),
             "year_url": _list_url(municipality, date_from=counts["year_from"].isoformat(), **key),
             "days_url": _list_url(municipality, date_from=counts["days_from"].isoformat(), **key),
             "list_url": _list_url(municipality, **key),
             "map_url": _list_url(municipality, "map", **key),
         },
     )
+
+
+def _rates(request, municipality, area, counts) -> dict:
+    """Reports per 1,000 inhabitants of the area (the area statistics' population of this
+    year, or the latest earlier year); nothing for a forum or an area without population."""
+    if area is None:
+        return {}
+    year = counts["year_from"].year
+    population = population_for(municipality, [area], year, user=request.user).get(area.pk)
+    if population is None:
+        return {}
+    return {
+        "population": population,
+        "year_rate": rate_per_thousand(counts["year"], population),
+        "days_rate": rate_per_thousand(counts["days"], population),
+    }
 
 
 def area_panels(request, municipality, area) -> list[Panel]:
