@@ -35,7 +35,9 @@ ZERO = {"-", "–"}
 YEAR = re.compile(r"^(19|20)\d{2}$")
 # A region cell: a code (kommun, DeSO, RegSO; a PxWebApi suffix such as _DeSO2018 dropped),
 # optionally followed by the name.
-REGION = re.compile(r"^(\d{2}|\d{4}|\d{4}[A-C]\d{4}|\d{4}R\d{3})(?:_\w+)?(?:\s+(.*))?$")
+REGION = re.compile(
+    r"^(\d{2}|\d{4}|\d{4}[A-C]\d{4}|\d{4}R\d{3})(?:_\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL
+)
 REGION_NAMES = ("region", "område", "deso", "regso", "kommun")
 YEAR_NAMES = ("år", "year", "tid", "period")
 TABLE_ID = re.compile(r"\b([A-Z]{2}\d{4}[A-Z0-9]{1,6})\b")
@@ -137,12 +139,10 @@ def is_value(text: str) -> bool:
 def split_region(text: str) -> tuple[str, str] | None:
     """("2281C1010", "Sundsvall Centrum") for "2281C1010 Sundsvall Centrum"; None when the
     text does not start with a region code."""
-    m = REGION.match(str(text).strip().upper())
+    m = REGION.match(str(text).strip())
     if not m:
         return None
-    original = str(text).strip()
-    name = original[len(original) - len(m.group(2)) :] if m.group(2) else ""
-    return m.group(1), name.strip()
+    return m.group(1).upper(), (m.group(2) or "").strip()
 
 
 def guess_unit(*texts: str) -> str:
@@ -240,7 +240,7 @@ def _is_data_row(row: list[str], names: set[str]) -> bool:
     rest = cells[1:]
     if len(rest) >= 2 and all(YEAR.match(c) for c in rest):
         return False  # the years across the top
-    return is_value(cells[-1])
+    return is_value(cells[-1]) or split_region(row[0]) is not None
 
 
 def read_table(rows: list[list[str]], file_name: str) -> ParsedStats:  # noqa: C901
@@ -269,7 +269,10 @@ def read_table(rows: list[list[str]], file_name: str) -> ParsedStats:  # noqa: C
     # the stub columns: text in the first data row, or a variable's name above them
     stubs = 0
     for i, cell in enumerate(first):
-        if (cell and not is_value(cell)) or last_header[i].strip().lower() in names:
+        head = last_header[i].strip().lower()
+        text = bool(cell) and not is_value(cell)
+        later_value = any(c and is_value(c) for c in first[i + 1 :])
+        if head in names or (text and (not head or later_value)):
             stubs = i + 1
         elif cell and YEAR.match(cell) and i == stubs and not last_header[i]:
             stubs = i + 1  # a year down the left without its name
