@@ -217,3 +217,25 @@ def test_a_failed_fetch_is_reported_and_kept_on_the_feed(world, monkeypatch):
         call_command("fetch-area-stats")
     assert "no route" in StatFeed.objects.get().last_status
     assert StatValue.objects.count() == 0
+
+
+def test_feeds_are_configured_from_the_command_line(world, tmp_path, capsys):
+    query = tmp_path / "fraga.json"
+    query.write_text('{"query": [{"code": "Region", "selection": {"filter": "vs:DeSO2018"}}]}')
+    call_command(
+        "area-stats-feed",
+        "--municipality",
+        "2281",
+        "--name",
+        "Folkmängd DeSO",
+        "--url",
+        "https://api.scb.se/OV0104/v1/doris/sv/ssd/BE/BE0101/BE0101Y/FolkmDesoAldKonN",
+        "--query",
+        str(query),
+    )
+    out = capsys.readouterr().out
+    assert "Folkmängd DeSO" in out and "POST https://api.scb.se" in out
+    with pytest.raises(CommandError):
+        call_command(
+            "area-stats-feed", "--municipality", "2281", "--name", "x", "--url", "not a url"
+        )
