@@ -28,6 +28,22 @@ class AreaStatsConfig(AppConfig):
             f"{result['created']} nya värden ({result['unchanged']} fanns redan)."
         ]
 
+    def worker_starting(self) -> list[str]:
+        """``brygga worker``: fail the statistics imports an interrupted worker left running."""
+        from .services import recover_stale_imports
+
+        failed = recover_stale_imports()
+        if not failed:
+            return []
+        from django.utils.translation import gettext
+
+        return [
+            gettext(
+                "Statistics imports marked as failed (they stopped without finishing): %(jobs)s"
+            )
+            % {"jobs": ", ".join(str(pk) for pk in failed)}
+        ]
+
     # --- what the app adds to core's pages (see brygga.core.hooks) --------------------------
     def overview_panels(self, request, municipality) -> list:
         from .panels import overview_panels

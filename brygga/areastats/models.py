@@ -18,10 +18,13 @@ SCB_SOURCE = "SCB Statistikdatabasen"
 
 
 class StatImport(TenantRow, TimeStamped):
-    """One file or fetched response: previewed, then imported (or refused)."""
+    """One file or fetched response: previewed, queued for the worker once confirmed, then
+    imported (or failed, with ``message``)."""
 
     class State(models.TextChoices):
         PREVIEW = "preview", _("Waiting for confirmation")
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Importing")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
 
@@ -41,6 +44,8 @@ class StatImport(TenantRow, TimeStamped):
     # The uploaded file between the preview and the confirmation (emptied afterwards).
     content = models.BinaryField(blank=True, default=b"", editable=False)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    message = models.TextField(_("message"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -207,7 +207,7 @@ def import_area_stats(
         job = StatImport(municipality=municipality, created_by=_user(actor), origin=origin)
     job.file_name = parsed.file_name[:255]
     job.title, job.table_id = parsed.title[:500], parsed.table_id[:50]
-    job.state, job.content = StatImport.State.DONE, b""
+    job.state, job.content, job.total_rows = StatImport.State.DONE, b"", len(parsed.rows)
     job.save()
     stored = _stored(municipality, parsed)
     total = len(parsed.rows)
@@ -267,6 +267,67 @@ def stat_import_preview(
         content=content,
         created_by=_user(actor),
     )
+
+
+def stat_import_queue(*, actor, job: StatImport) -> bool:
+    """A confirmed preview waits for the worker (``tasks.run_stat_import``). Only one
+    confirmation counts: ``False`` when the job was no longer a preview."""
+    _require_manage(actor, job.municipality)
+    return _move(job, StatImport.State.PREVIEW, StatImport.State.QUEUED)
+
+
+def stat_import_start(job: StatImport) -> bool:
+    """The worker takes a queued job; only one can."""
+    return _move(job, StatImport.State.QUEUED, StatImport.State.RUNNING)
+
+
+def stat_import_checked(job: StatImport, *, total_rows: int) -> None:
+    """The file is read: ``total_rows`` values are being saved."""
+    StatImport.objects.filter(pk=job.pk, municipality_id=job.municipality_id).update(
+        total_rows=total_rows, updated_at=timezone.now()
+    )
+
+
+def stat_import_fail(job: StatImport, *, message: str) -> None:
+    """A running job failed: nothing was imported; the stored file is dropped."""
+    StatImport.objects.filter(
+        pk=job.pk, municipality_id=job.municipality_id, state=StatImport.State.RUNNING
+    ).update(state=StatImport.State.FAILED, message=message, content=b"", updated_at=timezone.now())
+
+
+def recover_stale_imports() -> list[int]:
+    """Fail the running imports not touched for ``BRYGGA_IMPORT_STALE_MINUTES`` (an
+    interrupted worker's; a running import is one transaction, so nothing was written)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    limit = timedelta(minutes=int(getattr(settings, "BRYGGA_IMPORT_STALE_MINUTES", 30)))
+    stale = StatImport.objects.filter(
+        state=StatImport.State.RUNNING, updated_at__lt=timezone.now() - limit
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    stale.filter(pk__in=ids).update(
+        state=StatImport.State.FAILED,
+        content=b"",
+        message=_(
+            "The import stopped without finishing (the worker was interrupted). "
+            "Nothing was imported; upload the file again."
+        ),
+        updated_at=timezone.now(),
+    )
+    return ids
+
+
+def _move(job: StatImport, source: str, target: str) -> bool:
+    """Job states move by one conditional UPDATE (no change history: the import writes its
+    own audit row), so two workers or two clicks cannot both move a job."""
+    moved = StatImport.objects.filter(
+        pk=job.pk, municipality_id=job.municipality_id, state=source
+    ).update(state=target, updated_at=timezone.now())
+    if moved:
+        job.state = target
+    return bool(moved)
 
 
 @transaction.atomic

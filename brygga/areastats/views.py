@@ -20,6 +20,7 @@ from . import exports, selectors, services
 from .forms import StatsUploadForm
 from .models import StatImport, StatValue
 from .readers import StatsReadError, read_file
+from .tasks import run_stat_import
 
 SHOWN_PROBLEMS = 50
 RECENT_IMPORTS = 10
@@ -100,11 +101,14 @@ def upload(request, municipality):
 @municipality_view()
 @require_http_methods(["GET", "POST"])
 def preview(request, municipality, pk: int):
+    """One upload: its preview until confirmed (or cancelled), then its progress (polled by
+    htmx while the worker imports it) and its result."""
     _require_import(request, municipality)
-    job = get_object_or_404(
-        selectors.imports_for(request.user, municipality).filter(state=StatImport.State.PREVIEW),
-        pk=pk,
-    )
+    job = get_object_or_404(selectors.imports_for(request.user, municipality), pk=pk)
+    if job.state != StatImport.State.PREVIEW:
+        if request.method == "POST":
+            return redirect("areastats:preview", municipality.code, job.pk)
+        return _job_page(request, municipality, job)
     if request.method == "POST" and "discard" in request.POST:
         services.stat_import_discard(actor=request.user, job=job)
         messages.info(request, _("The file was not imported."))
@@ -112,33 +116,15 @@ def preview(request, municipality, pk: int):
     problems, summary, parsed = [], None, None
     try:
         parsed = read_file(bytes(job.content), job.file_name)
-        if request.method == "POST":
-            summary = services.import_area_stats(
-                actor=request.user,
-                municipality=municipality,
-                parsed=parsed,
-                origin=StatImport.Origin.UPLOAD,
-                job=job,
-            )
-            messages.success(
-                request,
-                _(
-                    "%(file)s imported: %(created)s new values, %(changed)s changed, "
-                    "%(unchanged)s unchanged."
-                )
-                % {
-                    "file": job.file_name,
-                    "created": summary.created,
-                    "changed": summary.changed,
-                    "unchanged": summary.unchanged,
-                },
-            )
-            return redirect("areastats:index", municipality.code)
         summary = services.summarise(municipality=municipality, parsed=parsed)
     except StatsReadError as exc:
         problems = [str(exc)]
     except services.StatsImportError as exc:
         problems = [str(p) for p in exc.problems]
+    if request.method == "POST" and not problems:
+        if services.stat_import_queue(actor=request.user, job=job):
+            run_stat_import.enqueue(job.pk)
+        return redirect("areastats:preview", municipality.code, job.pk)
     return render(
         request,
         "areastats/preview.html",
@@ -150,5 +136,17 @@ def preview(request, municipality, pk: int):
             "problems": problems[:SHOWN_PROBLEMS],
             "more_problems": max(0, len(problems) - SHOWN_PROBLEMS),
         },
-        status=200,
+        status=400 if request.method == "POST" else 200,
     )
+
+
+def _job_page(request, municipality, job):
+    context = {
+        "municipality": municipality,
+        "job": job,
+        "active": job.state in (StatImport.State.QUEUED, StatImport.State.RUNNING),
+        "problems": job.message.splitlines() if job.state == StatImport.State.FAILED else [],
+    }
+    if request.htmx:
+        return render(request, "areastats/_job_status.html", context)
+    return render(request, "areastats/job.html", context)

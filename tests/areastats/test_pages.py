@@ -48,10 +48,15 @@ def test_upload_preview_confirm(world, client_for):
     assert "2022, 2023" in page and "2281C1010" in page  # new areas by code
     assert StatValue.objects.count() == 0  # nothing saved before the confirmation
     confirmed = client.post(response["Location"], {"confirm": "1"})
-    assert confirmed.status_code == 302 and confirmed["Location"] == url("index", world)
-    assert StatValue.objects.count() == 59
+    assert confirmed.status_code == 302 and confirmed["Location"] == response["Location"]
+    assert StatValue.objects.count() == 59  # the task ran (inline in tests)
     job.refresh_from_db()
     assert job.state == StatImport.State.DONE and bytes(job.content) == b""
+    result = text(client.get(response["Location"]))
+    assert re.search(r'data-count="created">59<', result)
+    # a second confirmation (another click, another tab) imports nothing more
+    client.post(response["Location"], {"confirm": "1"})
+    assert StatImport.objects.filter(state=StatImport.State.DONE).count() == 1
     listing = text(client.get(url("index", world)))
     assert "Folkmängd, totalt" in listing and "BE0101Y" in listing
     assert POPULATION.name in listing
@@ -63,7 +68,7 @@ def test_a_file_with_unknown_codes_lists_them_and_saves_nothing(world, client_fo
     response = upload(client, world, "fel.csv", content.encode())
     page = text(client.get(response["Location"]))
     assert "fel.csv" in page and "Okänd plats" in page
-    assert client.post(response["Location"], {"confirm": "1"}).status_code == 200
+    assert client.post(response["Location"], {"confirm": "1"}).status_code == 400
     assert StatValue.objects.count() == 0
 
 
@@ -136,3 +141,38 @@ def test_an_area_without_population_shows_no_rate(world, client_for):
         )
     )
     assert "1,000 inhabitants" not in page and "1 000 invånare" not in page
+
+
+def test_a_failed_import_says_why_and_saves_nothing(world, client_for, monkeypatch):
+    from brygga.areastats import tasks
+
+    def refuse(**kwargs):
+        raise tasks.StatsImportError([])
+
+    client = client_for("coordinator")
+    response = upload(client, world, POPULATION.name, POPULATION.read_bytes())
+    monkeypatch.setattr(tasks, "import_area_stats", refuse)
+    client.post(response["Location"], {"confirm": "1"})
+    job = StatImport.objects.get()
+    assert job.state == StatImport.State.FAILED and bytes(job.content) == b""
+    assert StatValue.objects.count() == 0
+    page = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert 'data-state="failed"' in text(page) and "hx-get" not in text(page)
+
+
+def test_an_interrupted_import_is_failed_when_the_worker_starts(world):
+    import datetime as dt
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    job = StatImport.objects.create(
+        municipality=world.sundsvall,
+        file_name="x.csv",
+        origin=StatImport.Origin.UPLOAD,
+        state=StatImport.State.RUNNING,
+    )
+    StatImport.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dt.timedelta(hours=2))
+    lines = apps.get_app_config("areastats").worker_starting()
+    job.refresh_from_db()
+    assert job.state == StatImport.State.FAILED and str(job.pk) in lines[0]

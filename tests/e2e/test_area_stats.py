@@ -32,9 +32,12 @@ def test_upload_preview_confirm(session_for, world, tmp_path):
     assert "Folkmängd, totalt" in preview and "2022, 2023" in preview
     assert StatValue.objects.count() == 0
     s.page.click("button[name=confirm]")
-    s.page.wait_for_url(f"**{BASE}/")
+    s.page.wait_for_load_state("load")
+    s.page.locator('#stats-job-status[data-state="done"]').wait_for()
     s.check()
+    assert s.page.locator('[data-count="created"]').inner_text() == "59"
     assert StatValue.objects.count() == 59
+    s.goto(f"{BASE}/")
     assert s.page.locator("#stats-series tbody tr").count() == 10  # 5 series × 2 years
 
     centrum = Area.objects.get(official_code="2281C1010")
