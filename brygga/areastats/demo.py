@@ -1,6 +1,7 @@
 """Demo figures for ``brygga demo``: a made-up population for each demo area of Sundsvall
-(the approximate areas of the layer "Trygghetsgruppernas områden"), clearly labelled as made
-up, so that the area pages show rates per 1,000 inhabitants."""
+(the approximate areas core's demo puts in the municipality's own layer, "Trygghetsgruppernas
+områden" or, on an upgraded install, "Egna områden"), clearly labelled as made up, so that the
+area pages show rates per 1,000 inhabitants."""
 
 from __future__ import annotations
 
@@ -10,13 +11,12 @@ from django.utils import timezone
 
 from brygga.audit.context import acting_as
 from brygga.core.access import SystemActor
-from brygga.core.models import Area, Municipality
+from brygga.core.models import Area, LayerKind, Municipality
 
 from .readers import ParsedStats, StatRow
 from .services import import_area_stats
 
 DEMO_SOURCE = "Demo: påhittade siffror"
-DEMO_LAYER = "Trygghetsgruppernas områden"
 DEMO_SERIES = "Folkmängd, totalt"
 
 
@@ -27,7 +27,11 @@ def demo_population(name: str) -> int:
 
 def load_population_demo() -> dict:
     municipality = Municipality.objects.get(code="2281")
-    areas = list(Area.objects.filter(municipality=municipality, layer__name=DEMO_LAYER))
+    areas = list(
+        Area.objects.filter(
+            municipality=municipality, layer__kind=LayerKind.OWN, is_demo_geometry=True
+        )
+    )
     year = timezone.localdate().year - 1
     parsed = ParsedStats(file_name="demo-folkmangd", title=DEMO_SERIES, source=DEMO_SOURCE)
     known = {}
