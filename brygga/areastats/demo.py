@@ -14,7 +14,7 @@ from brygga.core.access import SystemActor
 from brygga.core.models import Area, LayerKind, Municipality
 
 from .readers import ParsedStats, StatRow
-from .services import import_area_stats
+from .services import import_area_stats, summarise
 
 DEMO_SOURCE = "Demo: påhittade siffror"
 DEMO_SERIES = "Folkmängd, totalt"
@@ -44,6 +44,9 @@ def load_population_demo() -> dict:
     if not areas:
         return {"areas": 0, "created": 0, "unchanged": 0}
     actor = SystemActor("brygga demo")
+    planned = summarise(municipality=municipality, parsed=parsed, known_areas=known)
+    if not planned.created and not planned.changed:  # a second run writes nothing at all
+        return {"areas": len(areas), "created": 0, "unchanged": planned.unchanged}
     with acting_as(actor):
         summary = import_area_stats(
             actor=actor, municipality=municipality, parsed=parsed, known_areas=known

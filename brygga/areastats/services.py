@@ -125,9 +125,13 @@ def _unknown(parsed: ParsedStats, row, municipality: Municipality) -> Problem:
     )
 
 
-def summarise(*, municipality: Municipality, parsed: ParsedStats) -> ImportSummary:
+def summarise(
+    *, municipality: Municipality, parsed: ParsedStats, known_areas: dict | None = None
+) -> ImportSummary:
     """What an import would do (the preview and ``--dry-run``), without writing."""
-    targets, problems = plan_import(municipality=municipality, parsed=parsed)
+    targets, problems = plan_import(
+        municipality=municipality, parsed=parsed, known_areas=known_areas
+    )
     if problems:
         raise StatsImportError(problems)
     summary = ImportSummary(series=parsed.series, years=parsed.years)
