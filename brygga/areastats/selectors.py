@@ -15,9 +15,11 @@ from brygga.core.models import Area, Municipality
 
 from .models import StatFeed, StatImport, StatValue
 
-# The series that count as the population of an area, in order of preference (compared
-# without regard to case). SCB's population tables name the total so.
-POPULATION_SERIES = ("folkmängd, totalt", "folkmängd", "folkmängd, totalt, totalt", "befolkning")
+# A series is an area's population when, its totals left aside, it names only one of these
+# (without regard to case): "Folkmängd, totalt", "totalt, totalt, Folkmängd" (the order of a
+# JSON-stat response's dimensions) and "Folkmängd" all are; "Folkmängd, 0-4 år" is not.
+POPULATION_NAMES = ("folkmängd", "befolkning", "antal invånare", "invånare")
+TOTAL_LABELS = ("totalt", "totalt ålder", "totalt kön", "samtliga", "båda könen", "alla åldrar")
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def population_for(
         ids = [a.pk if isinstance(a, Area) else a for a in areas]
         qs = qs.filter(area_id__in=ids)
     found: dict[int | None, tuple[int, int, StatValue]] = {}
-    for v in qs.filter(_population_q()).order_by("year"):
+    for v in qs.filter(_population_q(qs)).order_by("year"):
         rank = _population_rank(v.series)
         current = found.get(v.area_id)
         if current is None or (v.year, -rank) > (current[0], -current[1]):
@@ -133,16 +135,21 @@ def population_for(
     return {area_id: _figure(v) for area_id, (_y, _r, v) in found.items()}
 
 
-def _population_q() -> Q:
-    q = Q()
-    for name in POPULATION_SERIES:
-        q |= Q(series__iexact=name)
-    return q
+def is_population_series(series: str) -> bool:
+    parts = [p.strip().lower() for p in series.split(",")]
+    named = [p for p in parts if p and p not in TOTAL_LABELS]
+    return len(named) == 1 and named[0] in POPULATION_NAMES
 
 
 def _population_rank(series: str) -> int:
-    name = series.strip().lower()
-    return POPULATION_SERIES.index(name) if name in POPULATION_SERIES else len(POPULATION_SERIES)
+    """Prefer the plainest name when an area has several population series in a year."""
+    return len(series)
+
+
+def _population_q(qs: QuerySet[StatValue]) -> Q:
+    series = qs.order_by().values_list("series", flat=True).distinct()
+    names = {s for s in series if is_population_series(s)}
+    return Q(series__in=sorted(names))
 
 
 def context_indicators(
@@ -155,7 +162,7 @@ def context_indicators(
         area_id=area.pk if area is not None else None
     )
     latest: dict[str, StatValue] = {}
-    for v in qs.exclude(_population_q()).order_by("year"):
+    for v in qs.exclude(_population_q(qs)).order_by("year"):
         latest[v.series] = v
     return [_figure(latest[s]) for s in sorted(latest)]
 

@@ -169,3 +169,12 @@ def test_a_json_stat_response_as_a_dict_round_trips():
 
     doc = json.loads(REGSO_JSON.read_text())
     assert len(read_jsonstat(doc, "svar").rows) == 6
+
+
+def test_which_series_is_the_population():
+    from brygga.areastats.selectors import is_population_series
+
+    for name in ("Folkmängd, totalt", "Folkmängd", "totalt, totalt, Folkmängd", "Befolkning"):
+        assert is_population_series(name), name
+    for name in ("Folkmängd, 0-4 år", "Medianinkomst, tkr", "Folkmängd, kvinnor"):
+        assert not is_population_series(name), name
