@@ -156,7 +156,7 @@ def test_missing_markers(marker):
 
 
 @given(
-    st.from_regex(r"\A22\d{2}[ABC]\d{4}\Z"),
+    st.from_regex(r"\A22[0-9]{2}[ABC][0-9]{4}\Z"),
     st.text(alphabet=st.characters(whitelist_categories=("L",)), min_size=1, max_size=20),
 )
 def test_region_code_and_name(code, name):
@@ -178,3 +178,59 @@ def test_which_series_is_the_population():
         assert is_population_series(name), name
     for name in ("Folkmängd, 0-4 år", "Medianinkomst, tkr", "Folkmängd, kvinnor"):
         assert not is_population_series(name), name
+
+
+@st.composite
+def px_tables(draw):
+    """A table as PX-Web writes it: the year and the region once per block (blank below),
+    the age group, one value column; values with a decimal comma or "..","""
+    codes = draw(
+        st.lists(st.from_regex(r"\A2281[ABC][0-9]{4}\Z"), min_size=1, max_size=4, unique=True)
+    )
+    years = draw(st.lists(st.integers(1990, 2030), min_size=1, max_size=3, unique=True))
+    groups = draw(
+        st.lists(
+            st.sampled_from(["totalt", "0-4 år", "5-19 år", "20-64 år", "65+ år", "kvinnor"]),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
+    number = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False)
+    values = {
+        (c, y, g): draw(st.one_of(st.none(), number)) for y in years for c in codes for g in groups
+    }
+    return codes, sorted(years), groups, values
+
+
+def _write(table, delimiter: str, encoding: str) -> bytes:
+    codes, years, groups, values = table
+    quote = '"{}"'.format
+    lines = [quote("Folkmängden per region efter region, ålder och år"), ""]
+    lines.append(delimiter.join(map(quote, ["år", "region", "ålder", "Folkmängd"])))
+    for y in years:
+        for ci, c in enumerate(codes):
+            for gi, g in enumerate(groups):
+                v = values[(c, y, g)]
+                cell = ".." if v is None else format(v, "f").replace(".", ",")
+                lines.append(
+                    delimiter.join(
+                        [
+                            quote(y if ci == 0 and gi == 0 else ""),
+                            quote(f"{c} Område {ci}" if gi == 0 else ""),
+                            quote(g),
+                            quote(cell),
+                        ]
+                    )
+                )
+    lines += ["", quote("Källa: SCB")]
+    return "\r\n".join(lines).encode(encoding)
+
+
+@given(px_tables(), st.sampled_from([";", ",", "\t"]), st.sampled_from(["utf-8-sig", "cp1252"]))
+def test_any_px_table_reads_back_its_values(table, delimiter, encoding):
+    codes, years, groups, values = table
+    parsed = read_file(_write(table, delimiter, encoding), "tabell.csv")
+    assert parsed.problems == []
+    got = {(r.code, r.year, r.series): r.value for r in parsed.rows}
+    assert got == {(c, y, f"Folkmängd, {g}"): v for (c, y, g), v in values.items()}
