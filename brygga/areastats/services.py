@@ -4,6 +4,7 @@ value keeps its earlier figure in the history) in the same transaction."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from brygga.audit.services import log_action
 from brygga.core.access import resolver_for
 from brygga.core.area_codes import code_municipality, normalise_code, statistical_kind
 from brygga.core.models import Area, Municipality
-from brygga.core.services import area_for_code
+from brygga.core.services import area_for_code, area_save
 
 from .models import StatFeed, StatImport, StatValue
 from .readers import ParsedStats, Problem
@@ -198,14 +199,18 @@ def import_area_stats(
     if problems:
         raise StatsImportError(problems)
     summary = ImportSummary(series=parsed.series, years=parsed.years)
+    names = _region_names(parsed)
     for code, target in list(targets.items()):
         if target == "new":
             try:
-                targets[code] = area_for_code(actor=actor, municipality=municipality, code=code)
+                area = area_for_code(actor=actor, municipality=municipality, code=code)
+                if names.get(code) and area.name == code:
+                    area = _name_new_area(actor, municipality, area, names[code])
             except ValidationError as exc:  # raced or refused: report, write nothing
                 raise StatsImportError(
                     [Problem(parsed.file_name, 0, "A", " ".join(exc.messages))]
                 ) from None
+            targets[code] = area
             summary.new_areas.append(code)
     if job is None:
         job = StatImport(municipality=municipality, created_by=_user(actor), origin=origin)
@@ -251,6 +256,35 @@ def import_area_stats(
         details={"file": job.file_name, "table": job.table_id, **job.counts},
     )
     return summary
+
+
+def _region_names(parsed: ParsedStats) -> dict[str, str]:
+    """The name the file gives each code ("2281C1010 Sundsvall Centrum"), when that name is
+    given to no other code of the file."""
+    names: dict[str, str] = {}
+    for row in parsed.rows:
+        if row.region_name and row.region_name.upper() != row.code:
+            names.setdefault(normalise_code(row.code), row.region_name.strip()[:150])
+    taken = Counter(names.values())
+    return {c: n for c, n in names.items() if taken[n] == 1}
+
+
+def _name_new_area(actor, municipality: Municipality, area: Area, name: str) -> Area:
+    """A code-only area created by this import takes the file's name for it, unless another
+    area of its layer has that name."""
+    if Area.objects.filter(municipality=municipality, layer=area.layer, name=name).exists():
+        return area
+    return area_save(
+        actor=actor,
+        municipality=municipality,
+        layer=area.layer,
+        instance=area,
+        name=name,
+        geometry=None,
+        official_code=area.official_code,
+        description=area.description,
+        notify=False,
+    )
 
 
 def _user(actor):

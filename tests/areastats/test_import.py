@@ -44,6 +44,7 @@ def test_population_export_creates_deso_areas_and_stores_every_figure(world):
         "2281C1030",
     ]
     centrum = deso.get(official_code="2281C1010")
+    assert centrum.name == "Sundsvall Centrum" and centrum.geometry is None  # named by the file
     value = StatValue.objects.get(area=centrum, year=2023, series="Folkmängd, totalt")
     assert value.value == 2178 and value.table_id == "BE0101Y"
     assert value.source == "SCB Statistikdatabasen" and value.unit == "antal"
