@@ -174,7 +174,7 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        return data.decode("cp1252", errors="replace")
 
 
 def csv_rows(data: bytes) -> list[list[str]]:
@@ -202,7 +202,23 @@ def xlsx_rows(data: bytes, file_name: str) -> list[list[str]]:
 
 
 def read_file(data: bytes, file_name: str) -> ParsedStats:
-    """Read an upload by its name and content: .xlsx, .csv (or .txt) or .json."""
+    """Read an upload by its name and content: .xlsx, .csv (or .txt) or .json. Whatever the
+    bytes, the answer is a ParsedStats or a StatsReadError with a Swedish message."""
+    try:
+        return _read_file(data, file_name)
+    except StatsReadError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, csv.Error):
+        raise StatsReadError(
+            _(
+                "%(file)s could not be read as a statistics table. Save the table from "
+                "Statistikdatabasen as Excel (xlsx) or CSV, or fetch JSON-stat2 from PxWebApi."
+            )
+            % {"file": file_name}
+        ) from None
+
+
+def _read_file(data: bytes, file_name: str) -> ParsedStats:
     if not data or not data.strip():
         raise StatsReadError(_("%(file)s is empty.") % {"file": file_name})
     suffix = Path(file_name).suffix.lower()

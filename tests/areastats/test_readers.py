@@ -234,3 +234,28 @@ def test_any_px_table_reads_back_its_values(table, delimiter, encoding):
     assert parsed.problems == []
     got = {(r.code, r.year, r.series): r.value for r in parsed.rows}
     assert got == {(c, y, f"Folkmängd, {g}"): v for (c, y, g), v in values.items()}
+
+
+@given(st.binary(max_size=400), st.sampled_from(["x.csv", "x.xlsx", "x.json", "x.txt"]))
+def test_any_bytes_give_a_table_or_a_clear_error(data, name):
+    try:
+        read_file(data, name)
+    except StatsReadError as exc:
+        assert name in str(exc)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+        max_leaves=12,
+    )
+)
+def test_any_json_gives_a_table_or_a_clear_error(doc):
+    base = json.loads(REGSO_JSON.read_text())
+    for key in ("id", "size", "dimension", "value", "role"):
+        broken = {**base, key: doc}
+        try:
+            read_file(json.dumps(broken).encode(), "svar.json")
+        except StatsReadError as exc:
+            assert "svar.json" in str(exc)
