@@ -16,6 +16,8 @@ SHOWN_INDICATORS = 20
 def area_panels(request, municipality, area) -> list[Panel]:
     population = selectors.population_for(municipality, [area], user=request.user).get(area.pk)
     indicators = selectors.context_indicators(municipality, area, user=request.user)
+    if population is None and not indicators:
+        return []  # nothing stored for the area: the overview links to the statistics page
     return [
         Panel(
             "areastats/panels/area.html",
