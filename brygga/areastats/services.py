@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,6 +24,7 @@ from .models import StatFeed, StatImport, StatValue
 from .readers import ParsedStats, Problem
 
 Progress = Callable[[int, int], None]
+PREVIEW_KEPT = timedelta(days=1)
 
 
 class StatsImportError(Exception):
@@ -295,8 +297,14 @@ def _user(actor):
 def stat_import_preview(
     *, actor, municipality: Municipality, file_name: str, content: bytes
 ) -> StatImport:
-    """Keep an uploaded file until its preview is confirmed (or replaced)."""
+    """Keep an uploaded file until its preview is confirmed or cancelled. Previews left
+    unconfirmed for a day are dropped here, with their files."""
     _require_manage(actor, municipality)
+    StatImport.objects.filter(
+        municipality=municipality,
+        state=StatImport.State.PREVIEW,
+        created_at__lt=timezone.now() - PREVIEW_KEPT,
+    ).delete()
     return StatImport.objects.create(
         municipality=municipality,
         file_name=file_name[:255],
@@ -336,8 +344,6 @@ def stat_import_fail(job: StatImport, *, message: str) -> None:
 def recover_stale_imports() -> list[int]:
     """Fail the running imports not touched for ``BRYGGA_IMPORT_STALE_MINUTES`` (an
     interrupted worker's; a running import is one transaction, so nothing was written)."""
-    from datetime import timedelta
-
     from django.conf import settings
 
     limit = timedelta(minutes=int(getattr(settings, "BRYGGA_IMPORT_STALE_MINUTES", 30)))

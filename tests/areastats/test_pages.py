@@ -176,3 +176,23 @@ def test_an_interrupted_import_is_failed_when_the_worker_starts(world):
     lines = apps.get_app_config("areastats").worker_starting()
     job.refresh_from_db()
     assert job.state == StatImport.State.FAILED and str(job.pk) in lines[0]
+
+
+def test_unconfirmed_previews_are_dropped_after_a_day(world, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = client_for("coordinator")
+    upload(client, world, POPULATION.name, POPULATION.read_bytes())
+    StatImport.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
+    upload(client, world, POPULATION.name, POPULATION.read_bytes())
+    assert StatImport.objects.count() == 1
+
+
+def test_the_overview_links_to_the_statistics_once_there_are_figures(world, client_for):
+    client = client_for("viewer")
+    overview = reverse("core:municipality_detail", kwargs={"code": "2281"})
+    assert url("index", world) not in text(client.get(overview))
+    _imported(world)
+    assert url("index", world) in text(client.get(overview))
