@@ -107,8 +107,10 @@ def plan_import(
             targets[code] = existing[code]
         elif owner == municipality.code:
             targets[code] = "new"
-        elif len(code) == 4 and code.isdigit():
-            targets[code] = "other"  # another municipality as a whole
+        elif len(code) in (2, 4) and code.isdigit():
+            # another municipality as a whole, a county ("22 Västernorrlands län") or the
+            # country ("00 Riket"): tables chosen for comparison often hold them
+            targets[code] = "other"
         else:
             targets[code] = "unknown"
             problems.append(_unknown(parsed, row, municipality))

@@ -240,3 +240,16 @@ def test_feeds_are_configured_from_the_command_line(world, tmp_path, capsys):
         call_command(
             "area-stats-feed", "--municipality", "2281", "--name", "x", "--url", "not a url"
         )
+
+
+def test_county_and_country_rows_are_skipped_not_errors(world):
+    """Regression: an export that also holds the county and the whole country (as one often
+    chooses in Statistikdatabasen, for comparison) stopped the import with a row error."""
+    text = (
+        '"Folkmängd"\n\n"region";"år";"Folkmängd, totalt"\n'
+        '"00 Riket";"2023";"10551707"\n"22 Västernorrlands län";"2023";"243606"\n'
+        '"2281 Sundsvall";"2023";"99 870"\n'
+    )
+    summary = _import(world, content=text.encode())
+    assert summary.other_municipalities == 2 and summary.created == 1
+    assert StatValue.objects.get(municipality=world.sundsvall).value == 99870
