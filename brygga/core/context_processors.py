@@ -20,6 +20,7 @@ from .access import resolver_for
 MODULES = [
     ("situation", _("Situation report"), "situation:index"),
     ("incidents", _("Incidents"), "incidents:index"),
+    ("areastats", _("Area statistics"), "areastats:index"),
     ("surveys", _("Safety survey"), "surveys:index"),
     ("plans", _("Plans and follow-up"), "plans:index"),
     ("cases", _("SSPF"), "cases:index"),
