@@ -16,7 +16,7 @@ from brygga.areastats.selectors import feeds_for
 from brygga.areastats.services import stat_feed_save
 from brygga.audit.context import acting_as
 from brygga.core.access import SystemActor
-from brygga.core.models import Municipality
+from brygga.core.cli import municipality_by_code
 
 
 class Command(BaseCommand):
@@ -31,12 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         actor = SystemActor("brygga area-stats-feed")
-        municipality = Municipality.objects.filter(code=options["municipality"]).first()
-        if municipality is None:
-            raise CommandError(
-                _("There is no municipality with code %(code)s.")
-                % {"code": options["municipality"]}
-            )
+        municipality = municipality_by_code(options["municipality"])
         if options["name"]:
             if not options["url"]:
                 raise CommandError(_("Give the address with --url."))

@@ -7,13 +7,12 @@ from __future__ import annotations
 import csv
 import json
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
+from django.core.management.base import BaseCommand
 
 from brygga.areastats.exports import COLUMNS, plain
 from brygga.areastats.selectors import stored_rows
 from brygga.core.access import SystemActor
-from brygga.core.models import Municipality
+from brygga.core.cli import municipality_by_code
 
 
 class Command(BaseCommand):
@@ -26,12 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("csv", "json"), default="csv")
 
     def handle(self, *args, **options):
-        municipality = Municipality.objects.filter(code=options["municipality"]).first()
-        if municipality is None:
-            raise CommandError(
-                _("There is no municipality with code %(code)s.")
-                % {"code": options["municipality"]}
-            )
+        municipality = municipality_by_code(options["municipality"])
         rows = [
             plain(r)
             for r in stored_rows(

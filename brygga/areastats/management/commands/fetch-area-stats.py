@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from brygga.areastats.fetch import fetch_all
-from brygga.core.models import Municipality
+from brygga.core.cli import municipality_by_code
 
 
 class Command(BaseCommand):
@@ -20,12 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         municipality = None
         if options["municipality"]:
-            municipality = Municipality.objects.filter(code=options["municipality"]).first()
-            if municipality is None:
-                raise CommandError(
-                    _("There is no municipality with code %(code)s.")
-                    % {"code": options["municipality"]}
-                )
+            municipality = municipality_by_code(options["municipality"])
         results = fetch_all(municipality)
         for r in results:
             line = f"{r.feed.municipality.code} {r.feed.name}: {r.message}"

@@ -15,7 +15,7 @@ from brygga.areastats.readers import StatsReadError, read_file
 from brygga.areastats.services import StatsImportError, import_area_stats, summarise
 from brygga.audit.context import acting_as
 from brygga.core.access import SystemActor
-from brygga.core.models import Municipality
+from brygga.core.cli import municipality_by_code
 
 SHOWN_PROBLEMS = 20
 
@@ -67,12 +67,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         out = Console(file=self.stdout._out, highlight=False, soft_wrap=True)
         err = Console(file=self.stderr._out, highlight=False, soft_wrap=True)
-        municipality = Municipality.objects.filter(code=options["municipality"]).first()
-        if municipality is None:
-            raise CommandError(
-                _("There is no municipality with code %(code)s.")
-                % {"code": options["municipality"]}
-            )
+        municipality = municipality_by_code(options["municipality"])
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("%(file)s: the file does not exist.") % {"file": path})

@@ -17,8 +17,9 @@ from rich.table import Table
 
 from brygga.audit.context import acting_as
 from brygga.core.access import SystemActor
+from brygga.core.cli import municipality_by_code
 from brygga.core.gis import GisError, read_gis_file
-from brygga.core.models import AreaLayer, LayerKind, Municipality
+from brygga.core.models import AreaLayer, LayerKind
 from brygga.core.services.area_import import (
     AreaImportResult,
     NewLayer,
@@ -59,12 +60,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         out = Console(file=self.stdout._out, highlight=False, soft_wrap=True)
         err = Console(file=self.stderr._out, highlight=False, soft_wrap=True)
-        municipality = Municipality.objects.filter(code=options["municipality"]).first()
-        if municipality is None:
-            raise CommandError(
-                _("There is no municipality with code %(code)s.")
-                % {"code": options["municipality"]}
-            )
+        municipality = municipality_by_code(options["municipality"])
         path = Path(options["file"])
         try:
             source = read_gis_file(

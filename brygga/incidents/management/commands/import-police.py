@@ -21,7 +21,7 @@ from rich.table import Table
 
 from brygga.audit.context import acting_as
 from brygga.core.access import SystemActor
-from brygga.core.models import Municipality
+from brygga.core.cli import municipality_by_code
 from brygga.incidents.imports.jobs import fail_interrupted
 from brygga.incidents.imports.police import (
     PoliceImportError,
@@ -57,12 +57,7 @@ class Command(BaseCommand):
         err = Console(file=self.stderr._out, highlight=False, soft_wrap=True)
         municipality = None
         if options["municipality"]:
-            municipality = Municipality.objects.filter(code=options["municipality"]).first()
-            if municipality is None:
-                raise CommandError(
-                    _("There is no municipality with code %(code)s.")
-                    % {"code": options["municipality"]}
-                )
+            municipality = municipality_by_code(options["municipality"])
         failures: list[str] = []
         for path in options["files"]:
             name = Path(path).name
