@@ -349,6 +349,7 @@ class ImportJob(TimeStamped):
     class Kind(models.TextChoices):
         POLICE = "police", _("Police events")
         TABULAR = "tabular", _("CSV/Excel")
+        PLACEMENT = "placement", _("Placement in a layer")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -583,3 +584,16 @@ class DisposedSource(models.Model):
 
     def __str__(self) -> str:
         return f"disposed {self.source}:{self.source_id}"
+
+
+class IncidentPlacement(TenantRow, models.Model):  # noqa: DJ008 (never shown)
+    """The area of each layer an incident lies in (derived data: ``services/placements.py``)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    incident = TenantForeignKey(Incident, on_delete=models.CASCADE, related_name="placements")
+    layer = TenantForeignKey("core.AreaLayer", on_delete=models.CASCADE, related_name="+")
+    area = TenantForeignKey(Area, on_delete=models.CASCADE, related_name="placements")
+
+    class Meta:
+        unique_together = [("municipality", "incident", "layer")]
+        indexes = [models.Index(fields=["municipality", "area", "incident"])]

@@ -30,7 +30,10 @@ class AreaList(ReadsOnAnyMethod, ObjectListView):
     def get_context_data(self, **context):
         areas = list(context.pop("areas"))
         return super().get_context_data(
-            **context, areas=areas, map_data=map_data(self.municipality, areas)
+            **context,
+            areas=areas,
+            map_data=map_data(self.municipality, areas),
+            panels=page_panels("area_list_panels", self.request, self.municipality),
         )
 
 

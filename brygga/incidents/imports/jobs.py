@@ -432,6 +432,11 @@ def _reason(job: ImportJob, cutoff: datetime, live: set | None) -> str | None:
 
 
 def _interrupted_message(job: ImportJob) -> str:
+    if job.kind == ImportJob.Kind.PLACEMENT:
+        return _(
+            "Placing the incidents in the layer stopped without finishing. Run "
+            "“brygga place-incidents” for the layer, or save one of its areas again."
+        )
     if job.options.get("cli"):
         return _(
             "The import stopped without finishing (the command was interrupted). Nothing was "
