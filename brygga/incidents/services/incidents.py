@@ -30,7 +30,7 @@ from brygga.core.models import Municipality, Organisation
 
 from ..location import Location, PointPlacer
 from ..models import Category, Incident, Source, Status, Visibility
-from .placements import last_incident_id, place_incidents, place_new_incidents
+from .placements import last_incident_ids, place_incidents, place_new_incidents
 
 FUTURE_SLACK = timedelta(days=1)
 
@@ -416,10 +416,10 @@ class IncidentBulkWriter:
         for i in self.datetimes:
             values[i] = [adapt(v) for v in values[i]]
         const = self.const
-        before = last_incident_id()
+        before = last_incident_ids(columns["municipality_id"])
         _insert(self.db_columns, [r + const for r in zip(*values, strict=True)])
         # the new rows (and every municipality's copy of a county-level event), in every layer
-        place_new_incidents(municipality_ids=columns["municipality_id"], after_id=before)
+        place_new_incidents(after=before)
         return len(rows)
 
 

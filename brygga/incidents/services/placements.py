@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 
 from brygga.core.geo import _area_shape
 from brygga.core.models import Area, AreaLayer
@@ -150,11 +151,12 @@ def place_incidents(*, municipality_id: int, incident_ids: Sequence[int]) -> int
     return written
 
 
-def place_new_incidents(*, municipality_ids: Iterable[int], after_id: int) -> int:
-    """Place the incidents with an id above ``after_id`` of these municipalities (what a bulk
-    writer has just inserted in the caller's transaction)."""
+def place_new_incidents(*, after: dict[int, int]) -> int:
+    """Place the incidents of each municipality in ``after`` with an id above the one given
+    (:func:`last_incident_ids` before a bulk writer's insert: what it has just inserted, in
+    the caller's transaction)."""
     written = 0
-    for m in sorted(set(municipality_ids)):
+    for m, after_id in sorted(after.items()):
         ids = list(
             Incident.objects.filter(municipality_id=m, pk__gt=after_id).values_list("pk", flat=True)
         )
@@ -163,9 +165,22 @@ def place_new_incidents(*, municipality_ids: Iterable[int], after_id: int) -> in
     return written
 
 
-def last_incident_id() -> int:
-    """The highest incident id now: a bulk writer places what it inserts above it."""
-    return Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+def last_incident_ids(municipality_ids: Iterable[int | None]) -> dict[int, int]:
+    """The highest incident id of each municipality now. PostgreSQL: one probe of the key
+    (municipality_id, id) each; SQLite, which writes one transaction at a time: the table's
+    highest id (read from the end of the table) for all."""
+    ms = {m for m in municipality_ids if m is not None}
+    if connection.vendor != "postgresql":
+        top = Incident.objects.aggregate(top=Max("pk"))["top"] or 0
+        return dict.fromkeys(ms, top)
+    return {
+        m: Incident.objects.filter(municipality_id=m)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+        for m in ms
+    }
 
 
 def place_layer(
