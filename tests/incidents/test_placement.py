@@ -224,6 +224,17 @@ def test_a_code_only_area_places_nothing_by_point_but_keeps_its_incidents(
     with_point = report(world, (62.40, 17.36))  # in no area at all
     assert placed(by_code) == {"DeSO": "2281C1030"}
     assert placed(with_point) == {}
+    # an import with points beside the code-only area: placed by the areas with a boundary
+    with acting_as(SYSTEM):
+        services.incidents_create_bulk(
+            actor=SYSTEM,
+            municipality=world.sundsvall,
+            columns=("category_id", "occurred_from", "lat", "lon", "source_id"),
+            rows=[(category("klotter").pk, timezone.now(), *IN_WEST, "w")],
+            constants={"municipality_id": world.sundsvall.pk, "source": Source.IMPORT},
+        )
+    imported = Incident.objects.get(source_id="w")
+    assert placed(imported) == {"Egna områden": "Centrum", "DeSO": "Centrum väst"}
     # the layer computed again keeps the incident known by its code
     with acting_as(admin), django_capture_on_commit_callbacks(execute=True):
         queue_layer_placement(layers["deso"])
