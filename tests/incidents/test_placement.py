@@ -300,3 +300,21 @@ def test_a_finished_placement_says_so_and_stops_polling(world, layers, client_fo
     assert (
         not ImportJob.objects.filter(kind=ImportJob.Kind.PLACEMENT).exclude(state="done").exists()
     )
+
+
+def test_a_stopped_placement_is_failed_when_the_worker_starts_and_the_page_says_what_to_do(
+    world, layers, client_for
+):
+    with acting_as(SYSTEM):
+        job = jobs.create(
+            kind=ImportJob.Kind.PLACEMENT,
+            municipality=world.sundsvall,
+            file_name="DeSO",
+            options={"layer": layers["deso"].pk},
+        )
+        jobs.start(job)
+    recovered = jobs.recover_stale_jobs(timezone.now() + timedelta(hours=2))
+    assert [j.pk for j in recovered] == [job.pk]
+    html = client_for("coordinator").get(f"{BASE}/omraden/").content.decode()
+    assert "brygga place-incidents" in html
+    assert 'data-state="failed"' in html
