@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from brygga.core.geo import _area_shape
 from brygga.core.models import Area, AreaLayer
@@ -41,6 +41,7 @@ from brygga.core.models import Area, AreaLayer
 from ..models import Incident, IncidentPlacement
 
 BATCH_SIZE = 5000
+FEW = 20  # incidents placed with only the areas near them (a report, an edit)
 Progress = Callable[[int, int], None]  # (incidents done, incidents in all)
 
 
@@ -96,13 +97,29 @@ class Placer:
     """The layers of one municipality (or the ones named), read once, to place columns of
     incidents in each."""
 
-    def __init__(self, municipality_id: int, layer_ids: Iterable[int] | None = None):
+    def __init__(
+        self,
+        municipality_id: int,
+        layer_ids: Iterable[int] | None = None,
+        *,
+        near: Sequence[tuple] | None = None,
+    ):
         self.municipality_id = municipality_id
         layers = AreaLayer.objects.filter(municipality_id=municipality_id)
         if layer_ids is not None:
             layers = layers.filter(pk__in=list(layer_ids))
         self.layers = {pk: _LayerShapes(pk) for pk in layers.values_list("pk", flat=True)}
         areas = Area.objects.filter(municipality_id=municipality_id, layer_id__in=self.layers)
+        if near is not None:
+            # only the areas that can hold these rows (``(id, lat, lon, area id)``): those
+            # whose box holds a point, and the rows' own areas
+            wanted = Q(pk__in=[r[3] for r in near if r[3]])
+            for _pk, lat, lon, _area in near:
+                if lat is not None and lon is not None:
+                    wanted |= Q(
+                        min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
+                    )
+            areas = areas.filter(wanted)
         for area in areas.order_by("name", "pk").values(
             "pk", "layer_id", "geometry", "updated_at", "min_lon", "min_lat", "max_lon", "max_lat"
         ):
@@ -161,7 +178,11 @@ def _rows(qs) -> list[tuple]:
 def place_incidents(*, municipality_id: int, incident_ids: Sequence[int]) -> int:
     """Place these incidents of one municipality (new or moved) in every layer, replacing
     their placements; returns how many placements were written."""
-    placer = Placer(municipality_id)
+    placer = None
+    if len(incident_ids) <= FEW:  # one report: only the areas whose box holds its point
+        rows = _rows(Incident.objects.filter(municipality_id=municipality_id, pk__in=incident_ids))
+        placer = Placer(municipality_id, near=rows)
+    placer = placer or Placer(municipality_id)
     written = 0
     for start in range(0, len(incident_ids), BATCH_SIZE):
         chunk = list(incident_ids[start : start + BATCH_SIZE])
