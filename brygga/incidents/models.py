@@ -586,14 +586,5 @@ class DisposedSource(models.Model):
         return f"disposed {self.source}:{self.source_id}"
 
 
-class IncidentPlacement(TenantRow, models.Model):  # noqa: DJ008 (never shown)
-    """The area of each layer an incident lies in (derived data: ``services/placements.py``)."""
-
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
-    incident = TenantForeignKey(Incident, on_delete=models.CASCADE, related_name="placements")
-    layer = TenantForeignKey("core.AreaLayer", on_delete=models.CASCADE, related_name="+")
-    area = TenantForeignKey(Area, on_delete=models.CASCADE, related_name="placements")
-
-    class Meta:
-        unique_together = [("municipality", "incident", "layer")]
-        indexes = [models.Index(fields=["municipality", "area", "incident"])]
+# Placements of incidents in areas: a module of their own (this one is at its size limit).
+from .placement_models import IncidentPlacement  # noqa: E402, F401

@@ -82,13 +82,20 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "verbose_name": "placement of an incident",
+                "verbose_name_plural": "placements of incidents",
                 "indexes": [
                     models.Index(
                         fields=["municipality", "area", "incident"],
                         name="incidents_i_municip_1e3201_idx",
                     )
                 ],
-                "unique_together": {("municipality", "incident", "layer")},
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("municipality", "incident", "layer"),
+                        name="incident_placement_unique",
+                    )
+                ],
             },
             bases=(brygga.core.tenant_keys.TenantRow, models.Model),
         ),
