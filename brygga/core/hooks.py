@@ -16,6 +16,9 @@ What apps add to core's pages (the start page of a municipality, an area, a foru
 
 ``overview_panels(self, request, municipality) -> list[Panel]``
     the municipality's overview (``/kommuner/<code>/``), shown under its heading;
+``area_list_panels(self, request, municipality) -> list[Panel]``
+    the list of a municipality's areas (``/kommuner/<code>/omraden/``), e.g. the progress of
+    placing things in a layer whose areas changed;
 ``area_panels(self, request, municipality, area) -> list[Panel]`` and
 ``forum_panels(self, request, municipality, forum) -> list[Panel]``
     an area's and a forum's page.
@@ -51,5 +54,5 @@ class Panel:
 
 def page_panels(name: str, request, *args) -> list[Panel]:
     """The panels the installed apps add to a core page (``name``: ``overview_panels``,
-    ``area_panels`` or ``forum_panels``), in ``INSTALLED_APPS`` order."""
+    ``area_list_panels``, ``area_panels`` or ``forum_panels``), in ``INSTALLED_APPS`` order."""
     return [panel for hook in app_hooks(name) for panel in hook(request, *args)]

@@ -9,12 +9,14 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from brygga.audit.tracking import track_app_models
+        from brygga.core.services.areas import layer_changed
 
-        from . import access, retention
+        from . import access, placements, retention
 
         access.register()
         retention.register_rules()
         register_layout()
+        layer_changed.connect(placements.on_layer_changed, dispatch_uid="incidents.placements")
         track_app_models(
             self,
             exclude={
@@ -22,7 +24,8 @@ class IncidentsConfig(AppConfig):
                 "ImportJob": ("progress", "processed_rows", "errors"),
                 "Open311Contact": ("email", "first_name", "last_name", "phone"),
             },
-            skip=("Open311Submission", "DisposedSource"),
+            # placements are derived from the incidents and the areas, which are tracked
+            skip=("Open311Submission", "DisposedSource", "IncidentPlacement"),
             redact={
                 "Incident": ("description", "place_description", "attributes"),
                 "Open311Request": ("published_text",),
@@ -77,6 +80,12 @@ class IncidentsConfig(AppConfig):
 
         return area_panels(request, municipality, area)
 
+    def area_list_panels(self, request, municipality) -> list:
+        """The areas page: the runs that place incidents in a changed layer, with progress."""
+        from .placements import area_list_panels
+
+        return area_list_panels(request, municipality)
+
     def forum_panels(self, request, municipality, forum) -> list:
         from .panels import forum_panels
 
@@ -98,6 +107,7 @@ def register_layout() -> None:
         ImportJob,
         ImportProfile,
         Incident,
+        IncidentPlacement,
         NilReport,
         Open311Contact,
         Open311Key,
@@ -116,6 +126,7 @@ def register_layout() -> None:
             tenant(m)
             for m in (
                 Incident,
+                IncidentPlacement,
                 ImportProfile,
                 NilReport,
                 Open311Key,

@@ -44,7 +44,7 @@ from brygga.core.models import Area, Forum, Municipality
 
 from .access import personal_text_readable
 from .models import Category, Incident, Source, Status
-from .selectors import in_forum, municipality_scope
+from .selectors import in_areas, in_forum, municipality_scope
 
 
 class BBoxField(forms.CharField):
@@ -162,7 +162,9 @@ class IncidentFilter(df.FilterSet):
         max_length=SEARCH_MAX_LENGTH,
         help_text=_("Words in the category, the place or the description."),
     )
-    area = IdChoiceFilter(label=_("Area"), queryset=_areas, empty_label=_("All areas"))
+    area = IdChoiceFilter(
+        label=_("Area"), queryset=_areas, method="filter_area", empty_label=_("All areas")
+    )
     forum = IdChoiceFilter(
         label=_("Forum"), queryset=_forums, method="filter_forum", empty_label=_("All forums")
     )
@@ -239,6 +241,10 @@ class IncidentFilter(df.FilterSet):
                 | (Q(description__icontains=word) & readable)
             )
         return qs
+
+    def filter_area(self, qs: QuerySet, name: str, area: Area) -> QuerySet:
+        # the incidents placed in the area, whatever its layer (not only their one ``area``)
+        return in_areas(qs, area.municipality_id, [area.pk])
 
     def filter_forum(self, qs: QuerySet, name: str, forum: Forum) -> QuerySet:
         return in_forum(qs, forum)

@@ -207,6 +207,8 @@ class PointPlacer:
         self.to_wgs = _transformer("EPSG:3006", "EPSG:4326")
         self.shapes = []
         for a in self.areas:
+            if not a.geometry:  # a code-only statistical area: nothing to place a point in
+                continue
             geom = _area_shape(a.pk, a.updated_at.isoformat(), json.dumps(a.geometry))
             bounds = (
                 (a.min_lon, a.min_lat, a.max_lon, a.max_lat)

@@ -355,6 +355,7 @@ class ImportJob(TimeStamped):
     class Kind(models.TextChoices):
         POLICE = "police", _("Police events")
         TABULAR = "tabular", _("CSV/Excel")
+        PLACEMENT = "placement", _("Placement in a layer")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -589,3 +590,7 @@ class DisposedSource(models.Model):
 
     def __str__(self) -> str:
         return f"disposed {self.source}:{self.source_id}"
+
+
+# Placements of incidents in areas: a module of their own (this one is at its size limit).
+from .placement_models import IncidentPlacement  # noqa: E402, F401

@@ -15,7 +15,7 @@ from brygga.core import selectors as core_selectors
 from brygga.core.access import VIEW, resolver_for
 from brygga.core.models import Area, County, Forum, ForumKind, Municipality, Organisation
 
-from .models import Category, ImportJob, Incident, NilReport, Source
+from .models import Category, ImportJob, Incident, IncidentPlacement, NilReport, Source
 
 
 def municipality_scope(qs: QuerySet, municipality: Municipality) -> QuerySet:
@@ -117,12 +117,22 @@ def police_type_counts(user, municipality: Municipality, *, year: int | None = N
     }
 
 
+def in_areas(qs: QuerySet[Incident], municipality_id: int, area_ids) -> QuerySet[Incident]:
+    """Incidents placed in any of these areas of one municipality, whatever their layers
+    (``IncidentPlacement``; the list's ``?area=``). A subquery on the placements' index
+    (municipality, area, incident); an incident in two of the areas counts once."""
+    placed = IncidentPlacement.objects.filter(
+        municipality_id=municipality_id, area_id__in=list(area_ids)
+    ).values("incident_id")
+    return qs.filter(municipality_id=municipality_id, pk__in=placed)
+
+
 def in_forum(qs: QuerySet[Incident], forum: Forum) -> QuerySet[Incident]:
     """Incidents of ``forum``: those placed in its areas, or for a forum without areas those
     reported by its member organisations (the list's ``?forum=`` filter)."""
     area_ids = list(forum.areas.values_list("pk", flat=True))
     if area_ids:
-        return qs.filter(area_id__in=area_ids)
+        return in_areas(qs, forum.municipality_id, area_ids)
     return qs.filter(reporting_organisation__in=forum.organisations.all())
 
 
@@ -374,7 +384,7 @@ def place_counts(
     days_from = today - dt.timedelta(days=29)
     qs = _counted(user, municipality)
     if area is not None:
-        qs = qs.filter(area_id=area.pk)
+        qs = in_areas(qs, area.municipality_id, [area.pk])
     if forum is not None:
         qs = in_forum(qs, forum)
     since_year, since_days = day_start(year_from), day_start(days_from)
@@ -407,6 +417,7 @@ def imports_needing_attention(
     jobs = list(
         ImportJob.objects.visible_to(user, VIEW)
         .filter(municipality=municipality, created_at__gte=now - dt.timedelta(days=ATTENTION_DAYS))
+        .exclude(kind=ImportJob.Kind.PLACEMENT)  # shown on the areas page
         .filter(
             Q(state=ImportJob.State.FAILED)
             | Q(state=ImportJob.State.DONE, error_count__gt=0)
@@ -434,3 +445,25 @@ def imports_needing_attention(
             continue
         out.append({"job": job, "reason": reason})
     return out[:limit]
+
+
+# Runs that place incidents in a layer again are shown on the areas page while they run and
+# for this long after.
+PLACEMENT_SHOWN_FOR = dt.timedelta(hours=1)
+
+
+def placement_runs(user, municipality: Municipality, *, now=None) -> list[ImportJob]:
+    """The latest run per layer that places the municipality's incidents in it again, if it is
+    active or ended within :data:`PLACEMENT_SHOWN_FOR`; for those who may see its imports."""
+    now = now or timezone.now()
+    active = (ImportJob.State.PENDING, ImportJob.State.RUNNING)
+    runs = (
+        ImportJob.objects.visible_to(user, VIEW)
+        .filter(municipality=municipality, kind=ImportJob.Kind.PLACEMENT)
+        .filter(Q(state__in=active) | Q(updated_at__gte=now - PLACEMENT_SHOWN_FOR))
+        .order_by("-created_at", "-pk")[:50]
+    )
+    latest: dict = {}
+    for run in runs:
+        latest.setdefault(run.options.get("layer"), run)
+    return sorted(latest.values(), key=lambda r: r.file_name)

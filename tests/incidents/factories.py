@@ -22,6 +22,7 @@ from brygga.core.models import Municipality
 from brygga.incidents.imports import tabular
 from brygga.incidents.models import Category, ImportJob, ImportProfile, Incident, Source
 from brygga.incidents.open311 import services as open311
+from brygga.incidents.services.placements import place_incidents
 
 from ..core.factories import SetupFactory, municipality
 
@@ -76,6 +77,13 @@ class IncidentFactory(SetupFactory):
             kwargs.pop("county_id")
         return kwargs
 
+    @factory.post_generation
+    def placed(self, create, extracted, **kwargs):
+        """Placed in the areas of every layer, as every writer places what it writes
+        (``placed=False``: not placed)."""
+        if create and extracted is not False:
+            place_incidents(municipality_id=self.municipality_id, incident_ids=[self.pk])
+
 
 class PoliceEventFactory(IncidentFactory):
     """An event of the police feed (no reporting organisation); ``county_level=True`` for one
@@ -110,6 +118,7 @@ class PoliceEventFactory(IncidentFactory):
             copy.pk = None
             copy.municipality = other
             copy.save()
+            place_incidents(municipality_id=other.pk, incident_ids=[copy.pk])
 
 
 def make_incident(world, **kw) -> Incident:

@@ -46,6 +46,7 @@ class AreaList(ReadsOnAnyMethod, ObjectListView):
             layer=layer,
             map_layer=layer or next((x for x in layers if x.pk == _first(layers)), None),
             map_data=map_data(self.municipality, shown),
+            panels=page_panels("area_list_panels", self.request, self.municipality),
         )
 
 

@@ -28,7 +28,8 @@ The package, by what it loads:
 * :mod:`.police_events`  the shipped police events, through the ordinary police import
 * :mod:`.records`        tips, personal-data reports, deleted incidents and import history
 
-``brygga demo`` calls :func:`load_incident_demo` through ``IncidentsConfig.load_demo``.
+``brygga demo`` calls :func:`load_incident_demo` through ``IncidentsConfig.load_demo``, which
+ends by placing the incidents in the areas of every layer (``services.placements``).
 """
 
 from __future__ import annotations
@@ -53,8 +54,17 @@ __all__ = [
 def load_incident_demo(*, today: date | None = None) -> dict:
     """The demo incidents: generated partner reports from the demo organisations and the real
     police events for Västernorrlands län. Idempotent; returns the counts."""
-    return {
+    counts = {
         "synthetic": load_synthetic(today=today),
         "police": load_police(),
         "records": load_records(),
     }
+    # the partner reports are inserted straight: placed in the demo's layers afterwards
+    from brygga.core.models import Municipality
+
+    from ..services.placements import place_municipality
+
+    with_layers = Municipality.objects.filter(area_layers__isnull=False).distinct()
+    for pk in with_layers.values_list("pk", flat=True):
+        place_municipality(municipality_id=pk)
+    return counts

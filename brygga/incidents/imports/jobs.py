@@ -374,14 +374,22 @@ def stale_limit() -> timedelta:
 
 
 def _tasks() -> dict:
+    from ..placements import run_layer_placement
     from .tasks import run_police_import, run_tabular_import
 
-    return {ImportJob.Kind.POLICE: run_police_import, ImportJob.Kind.TABULAR: run_tabular_import}
+    return {
+        ImportJob.Kind.POLICE: run_police_import,
+        ImportJob.Kind.TABULAR: run_tabular_import,
+        ImportJob.Kind.PLACEMENT: run_layer_placement,  # a layer's incidents placed again
+    }
 
 
 def _task_paths() -> dict[str, tuple[str, ...]]:
     """Each kind's task path now and before the move (a task queued by an older version)."""
-    return {kind: (task.module_path, LEGACY_TASK_PATHS[kind]) for kind, task in _tasks().items()}
+    return {
+        kind: (task.module_path, LEGACY_TASK_PATHS.get(kind, task.module_path))
+        for kind, task in _tasks().items()
+    }
 
 
 def _awaits_worker(job: ImportJob) -> bool:
@@ -389,7 +397,9 @@ def _awaits_worker(job: ImportJob) -> bool:
     are still being chosen, nor one run by a command)."""
     if job.options.get("cli"):
         return False
-    return job.kind == ImportJob.Kind.POLICE or bool(job.options.get("started"))
+    if job.kind in (ImportJob.Kind.POLICE, ImportJob.Kind.PLACEMENT):
+        return True
+    return bool(job.options.get("started"))
 
 
 def _live_tasks(cutoff: datetime) -> set[tuple[str, int]] | None:
@@ -432,6 +442,11 @@ def _reason(job: ImportJob, cutoff: datetime, live: set | None) -> str | None:
 
 
 def _interrupted_message(job: ImportJob) -> str:
+    if job.kind == ImportJob.Kind.PLACEMENT:
+        return _(
+            "Placing the incidents in the layer stopped without finishing. Run "
+            "“brygga place-incidents” for the layer, or save one of its areas again."
+        )
     if job.options.get("cli"):
         return _(
             "The import stopped without finishing (the command was interrupted). Nothing was "

@@ -8,6 +8,8 @@ municipality of the county), and for a point the other coordinate
 system and the area. :func:`incident_create` (the report form, the API, Open311) writes one
 incident; :class:`IncidentBulkWriter` and :func:`incidents_create_bulk` write many (the police
 import, the CSV/Excel import) with one ``executemany`` (``COPY`` on PostgreSQL) per batch.
+Every writer places what it writes in the areas of every layer
+(:mod:`~brygga.incidents.services.placements`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from brygga.core.models import Municipality, Organisation
 
 from ..location import Location, PointPlacer
 from ..models import Category, Incident, Source, Status, Visibility
+from .placements import last_incident_ids, place_incidents, place_new_incidents
 
 FUTURE_SLACK = timedelta(days=1)
 
@@ -143,6 +146,7 @@ def incident_create(
     _set_derived_fields_of(incident, municipality)
     incident.full_clean(exclude=["import_job"])
     incident.save()
+    place_incidents(municipality_id=municipality.pk, incident_ids=[incident.pk])
     return incident
 
 
@@ -180,6 +184,8 @@ def incident_update(*, actor, incident: Incident, **fields) -> Incident:
     check_when(incident.occurred_from, incident.occurred_to)
     incident.full_clean(exclude=["import_job"])
     incident.save()
+    if location is not None:  # moved: placed again in every layer
+        place_incidents(municipality_id=incident.municipality_id, incident_ids=[incident.pk])
     return incident
 
 
@@ -414,7 +420,10 @@ class IncidentBulkWriter:
         for i in self.datetimes:
             values[i] = [adapt(v) for v in values[i]]
         const = self.const
+        before = last_incident_ids(columns["municipality_id"])
         _insert(self.db_columns, [r + const for r in zip(*values, strict=True)])
+        # the new rows (and every municipality's copy of a county-level event), in every layer
+        place_new_incidents(after=before)
         return len(rows)
 
 
