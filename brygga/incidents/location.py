@@ -18,7 +18,7 @@ from brygga.core.geo import (
     sweref_to_wgs84,
     wgs84_to_sweref,
 )
-from brygga.core.models import Area, Municipality
+from brygga.core.models import STATISTICAL_LAYER_KINDS, Area, AreaLayer, Municipality
 
 # SWEREF 99 TM covers Sweden with eastings of about 250–930 km and northings 6 100–7 700 km.
 SWEREF_E = (200_000.0, 1_000_000.0)
@@ -122,7 +122,25 @@ def area_at(municipality: Municipality, lat: float, lon: float, areas=None) -> A
     hits = areas_containing(candidates, lon, lat)
     if not hits:
         return None
-    return min(hits, key=lambda a: (a.max_lon - a.min_lon) * (a.max_lat - a.min_lat))
+    statistical = _statistical_layers(municipality)
+    return min(
+        hits,
+        key=lambda a: (
+            a.layer_id in statistical,
+            (a.max_lon - a.min_lon) * (a.max_lat - a.min_lat),
+        ),
+    )
+
+
+def _statistical_layers(municipality: Municipality) -> set[int]:
+    """The municipality's DeSO/RegSO layers. An incident's own area is the smallest area of the
+    municipality's other layers that holds its point, and a statistical area only where none
+    does (its area in every layer is kept as its placements)."""
+    return set(
+        AreaLayer.objects.filter(
+            municipality=municipality, kind__in=STATISTICAL_LAYER_KINDS
+        ).values_list("pk", flat=True)
+    )
 
 
 def resolve(
@@ -206,9 +224,8 @@ class PointPlacer:
         self.to_sweref = _transformer("EPSG:4326", "EPSG:3006")
         self.to_wgs = _transformer("EPSG:3006", "EPSG:4326")
         self.shapes = []
+        statistical = _statistical_layers(municipality)
         for a in self.areas:
-            if not a.geometry:  # a code-only statistical area: nothing to place a point in
-                continue
             geom = _area_shape(a.pk, a.updated_at.isoformat(), json.dumps(a.geometry))
             bounds = (
                 (a.min_lon, a.min_lat, a.max_lon, a.max_lat)
@@ -220,6 +237,8 @@ class PointPlacer:
                 if a.min_lon is not None
                 else np.inf
             )
+            if a.layer_id in statistical:
+                size += 1e6  # larger than any bounding box in degrees²: the other layers first
             self.shapes.append((a.pk, geom, bounds, size))
 
     def place(self, lat: list, lon: list, e: list, n: list, area: list) -> tuple[list, ...]:

@@ -162,3 +162,44 @@ def test_report_form_names_the_layer_when_there_are_several(world, client_for):
     page = c.get(f"{BASE}/handelser/rapportera/").content.decode()
     assert ">Skolan (Skolor)<" in page
     assert f">{world.areas['centrum'].name} ({world.areas['centrum'].layer.name})<" in page
+
+
+def test_an_incidents_own_area_is_the_municipalitys_before_a_statistical_one(world):
+    """A DeSO area inside a district is smaller, but the district stays the incident's own area
+    (the report form and the lists name it); the DeSO area counts the incident through its
+    placement. A point that only a DeSO area holds gets the DeSO area."""
+    from brygga.incidents.location import PointPlacer, area_at
+
+    deso = {
+        "type": "Polygon",
+        "coordinates": [
+            [[17.30, 62.39], [17.31, 62.39], [17.31, 62.395], [17.30, 62.395], [17.30, 62.39]]
+        ],
+    }
+    outside_districts = {
+        "type": "Polygon",
+        "coordinates": [
+            [[17.33, 62.40], [17.34, 62.40], [17.34, 62.405], [17.33, 62.405], [17.33, 62.40]]
+        ],
+    }
+    with acting_as(label="test"):
+        layer = services.statistical_layer(actor=ACTOR, municipality=world.sundsvall, kind="deso")
+        inner, lone = (
+            services.area_save(
+                actor=ACTOR,
+                municipality=world.sundsvall,
+                layer=layer,
+                name=code,
+                official_code=code,
+                geometry=geometry,
+            )
+            for code, geometry in (("2281C1010", deso), ("2281C1020", outside_districts))
+        )
+    centre = world.areas["centrum"]
+    assert area_at(world.sundsvall, 62.392, 17.305) == centre
+    assert area_at(world.sundsvall, 62.402, 17.335) == lone
+    *_coords, areas = PointPlacer(world.sundsvall).place(
+        [62.392, 62.402], [17.305, 17.335], [None, None], [None, None], [None, None]
+    )
+    assert areas == [centre.pk, lone.pk]
+    assert inner.pk not in areas
