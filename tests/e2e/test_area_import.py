@@ -34,7 +34,8 @@ def test_upload_fields_preview_and_import(session_for, world, shapefile):  # noq
     assert "Timrå centrum" in main and "Ärtviken" in main
     assert not Area.objects.filter(layer__name="Stadsdelar").exists()
     s.page.click("button[name=step][value=confirm]")
-    s.page.wait_for_url(f"**{BASE}/")
+    s.page.wait_for_url(f"**{BASE}/?lager=*")  # the imported layer's areas
     s.check()
     assert Area.objects.filter(layer__name="Stadsdelar").count() == 3
-    assert "Norrmalm Åkervägen" in s.page.locator("main table").inner_text()
+    areas = s.page.locator("main table:has(caption#areas-caption)").inner_text()
+    assert "Norrmalm Åkervägen" in areas

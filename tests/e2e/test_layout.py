@@ -47,6 +47,9 @@ NOT_PAGES = {
     "incidents:export_xlsx": "an Excel download",
     "incidents:export_geojson": "a GeoJSON download",
     "incidents:import_errors": "the import's errors as a CSV download",
+    "incidents:import_profile_file": "an import profile as a JSON download",
+    "areastats:export_csv": "the area statistics as a CSV download",
+    "areastats:export_xlsx": "the area statistics as an Excel download",
 }
 NOT_PAGE_PREFIXES = {
     "api:": "the REST API answers JSON to programs",
