@@ -263,7 +263,7 @@ def test_the_command_places_every_incident_again(world, layers):
     out = StringIO()
     call_command("place-incidents", "--municipality", "2281", "--layer", "DeSO", stdout=out)
     assert placed(incident) == {"DeSO": "Centrum öst"}
-    assert "DeSO: 1 incidents lie in an area of the layer." in out.getvalue()
+    assert "DeSO: 1 händelser ligger i ett område i lagret." in out.getvalue()
     call_command("place-incidents", "--all", stdout=StringIO())
     assert placed(incident) == {"Egna områden": "Torget", "DeSO": "Centrum öst"}
     with pytest.raises(CommandError, match="no area layer “Skolor”"):

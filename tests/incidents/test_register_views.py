@@ -100,7 +100,7 @@ def test_result_page_counts_other_municipalities_rows_and_lists_conflicts(world,
     start(c, ImportJob.objects.get())
     job = ImportJob.objects.get()
     html = c.get(f"{BASE}{job.pk}/").content.decode()
-    assert "Other municipalities' rows (skipped)" in html
+    assert "Andra kommuners rader (hoppades över)" in html
     other = 10 - len(expected(10, "2281"))
     assert f'data-count="other_municipality_rows">{other}<' in html
     # the same ids with other content: conflicts, listed; then updated on request
@@ -123,7 +123,7 @@ def exported(c) -> dict[str, dict]:
     text = c.get(f"{H}export/csv/").getvalue().decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text), delimiter=";")
     header = next(reader)
-    sid, details = header.index("Käll-id"), header.index("Details from the source")
+    sid, details = header.index("Käll-id"), header.index("Uppgifter från källan")
     return {r[sid]: r[details] for r in reader}
 
 

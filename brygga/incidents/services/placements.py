@@ -250,7 +250,11 @@ def place_layer(
     while True:
         with transaction.atomic():
             # one run at a time writes a layer's batch (two runs for one layer interleave)
-            if not AreaLayer.objects.select_for_update().filter(pk=layer.pk).exists():
+            if (
+                not AreaLayer.objects.select_for_update()
+                .filter(municipality_id=layer.municipality_id, pk=layer.pk)
+                .exists()
+            ):
                 return placed
             rows = _rows(incidents.filter(pk__gt=last).order_by("pk")[:batch_size])
             if not rows:
