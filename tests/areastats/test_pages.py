@@ -193,6 +193,7 @@ def test_unconfirmed_previews_are_dropped_after_a_day(world, client_for):
 def test_the_overview_links_to_the_statistics_once_there_are_figures(world, client_for):
     client = client_for("viewer")
     overview = reverse("core:municipality_detail", kwargs={"code": "2281"})
+
     def main(response) -> str:  # the page's content: the menu always links to statistics
         return text(response).split("<main", 1)[1]
 

@@ -54,7 +54,9 @@ def test_upload_fields_preview_and_confirm(client_for, shapefile):  # noqa: F811
     assert not AreaLayer.objects.filter(name="Stadsdelar").exists()  # a preview writes nothing
 
     done = client.post(URL, {"step": "confirm", **choices})
-    assert done.status_code == 302 and done["Location"] == reverse("core:area_list", args=["2281"])
+    layer = AreaLayer.objects.get(name="Stadsdelar")
+    assert done.status_code == 302
+    assert done["Location"] == reverse("core:area_list", args=["2281"]) + f"?lager={layer.pk}"
     assert Area.objects.filter(layer__name="Stadsdelar").count() == 3
     # the stored upload is gone with the session's entry: the token no longer works
     again = client.post(URL, {"step": "confirm", **choices})

@@ -266,7 +266,7 @@ def test_the_command_places_every_incident_again(world, layers):
     assert "DeSO: 1 händelser ligger i ett område i lagret." in out.getvalue()
     call_command("place-incidents", "--all", stdout=StringIO())
     assert placed(incident) == {"Egna områden": "Torget", "DeSO": "Centrum öst"}
-    with pytest.raises(CommandError, match="no area layer “Skolor”"):
+    with pytest.raises(CommandError, match="inget områdeslager ”Skolor”"):
         call_command("place-incidents", "--municipality", "2281", "--layer", "Skolor")
 
 

@@ -100,7 +100,7 @@ def test_result_page_counts_other_municipalities_rows_and_lists_conflicts(world,
     start(c, ImportJob.objects.get())
     job = ImportJob.objects.get()
     html = c.get(f"{BASE}{job.pk}/").content.decode()
-    assert "Andra kommuners rader (hoppades över)" in html
+    assert "Other municipalities' rows (skipped)" in html
     other = 10 - len(expected(10, "2281"))
     assert f'data-count="other_municipality_rows">{other}<' in html
     # the same ids with other content: conflicts, listed; then updated on request

@@ -237,9 +237,9 @@ def _check(request, municipality, token, state, *, step: str):
                 "left": len(result.left_out),
             },
         )
-        layer = selectors.layers_for(request.user, municipality).filter(
-            name=result.layer_name
-        ).first()
+        layer = (
+            selectors.layers_for(request.user, municipality).filter(name=result.layer_name).first()
+        )
         url = reverse("core:area_list", args=[municipality.code])
         return redirect(f"{url}?lager={layer.pk}" if layer is not None else url)
     return _render(
