@@ -14,6 +14,7 @@ urlpatterns = [
     path("open311/v2/", include("brygga.incidents.open311.urls")),
     path("", include("brygga.incidents.urls")),
     path("", include("brygga.areastats.urls")),
+    path("", include("brygga.surveys.urls")),
     path("", include("brygga.audit.urls")),
     path("", include("brygga.core.urls")),
 ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "brygga.audit",
     "brygga.incidents",
     "brygga.areastats",
+    "brygga.surveys",
     "brygga.api",
 ]
 

@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveysConfig(AppConfig):
+    name = "brygga.surveys"
+    label = "surveys"
+    verbose_name = _("Safety survey")
+
+    def ready(self) -> None:
+        from brygga.audit.tracking import track_app_models
+
+        from . import access
+
+        access.register()
+        register_layout()
+        # Respondent rows are written in bulk by the import, which writes one audit row for the
+        # whole wave; the stored file of an import never goes into the history.
+        track_app_models(self, exclude={"SurveyImport": ("content",)}, skip=("SurveyResponse",))
+
+
+def register_layout() -> None:
+    """Every table of the app is a tenant table on a Citus cluster (``brygga.core.citus``)."""
+    from brygga.core.citus import register, tenant
+
+    from .models import (
+        PostcodeArea,
+        SurveyImport,
+        SurveyIndex,
+        SurveyQuestion,
+        SurveyResponse,
+        SurveyWave,
+    )
+
+    register(
+        tenant(SurveyWave),
+        tenant(SurveyQuestion),
+        tenant(SurveyIndex),
+        tenant(SurveyImport),
+        tenant(SurveyResponse),
+        tenant(PostcodeArea),
+    )

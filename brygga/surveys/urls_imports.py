@@ -1,0 +1,3 @@
+"""Survey pages: imports (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Survey pages: results (see urls.py)."""
+
+urlpatterns: list = []

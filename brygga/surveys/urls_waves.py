@@ -1,0 +1,3 @@
+"""Survey pages: waves (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Views of the safety survey, one module per part (waves, imports, results)."""
