@@ -14,9 +14,26 @@ class SurveysConfig(AppConfig):
 
         access.register()
         register_layout()
+        from .retention import register_rules
+
+        register_rules()
         # Respondent rows are written in bulk by the import, which writes one audit row for the
         # whole wave; the stored file of an import never goes into the history.
         track_app_models(self, exclude={"SurveyImport": ("content",)}, skip=("SurveyResponse",))
+
+    def worker_starting(self) -> list[str]:
+        """``brygga worker``: fail the survey imports an interrupted worker left running."""
+        from django.utils.translation import gettext
+
+        from .services.imports import recover_stale_imports
+
+        failed = recover_stale_imports()
+        if not failed:
+            return []
+        return [
+            gettext("Survey imports marked as failed (they stopped without finishing): %(jobs)s")
+            % {"jobs": ", ".join(str(pk) for pk in failed)}
+        ]
 
 
 def register_layout() -> None:
