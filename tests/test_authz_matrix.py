@@ -58,6 +58,8 @@ def kwargs_for(name: str, params, world) -> dict:
     for key in params:
         if key == "code":
             kwargs[key] = world.sundsvall.code
+        elif key == "year":
+            kwargs[key] = authz.SURVEY_YEAR
         elif key == "pk":
             short = name.split(":")[-1]
             kwargs[key] = next(v for k, v in world.matrix_objects.items() if short.startswith(k))

@@ -38,7 +38,7 @@ from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .authz import MARKERS
+from .authz import MARKERS, SURVEY_YEAR
 from .conftest import ALL_ACTORS, ROLES
 from .test_authz_matrix import _modules
 from .test_authz_matrix import matrix_world as matrix_world  # the fixture
@@ -111,6 +111,8 @@ class Route:
                     kwargs[p] = objs[self.object_key(objs)]
             elif p in self.code_params:
                 kwargs[p] = code
+            elif p == "year":  # a survey wave's year (tests/authz/__init__.py)
+                kwargs[p] = SURVEY_YEAR
             elif p == "code":  # Open311's service code
                 kwargs[p] = "klotter"
         url = reverse(self.name, kwargs=kwargs)

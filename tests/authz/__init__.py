@@ -34,6 +34,23 @@ def _m(anon=LOGIN, default=None, **by_actor):
     return out
 
 
+# Routes with ``<year>`` (the survey pages) take this year; ``survey_wave`` gives the wave.
+SURVEY_YEAR = 2025
+
+
+def survey_wave(municipality):
+    """``municipality``'s survey wave of ``SURVEY_YEAR`` (made once, shared by the survey
+    modules)."""
+    from brygga.core.access import SystemActor
+    from brygga.surveys.models import SurveyWave
+    from brygga.surveys.services import wave_create
+
+    wave = SurveyWave.objects.filter(municipality=municipality, year=SURVEY_YEAR).first()
+    return wave or wave_create(
+        actor=SystemActor("test setup"), municipality=municipality, year=SURVEY_YEAR
+    )
+
+
 def members_page():
     """A page of Sundsvall's shared data: members 200, the outsider 404."""
     return _m(s200=MEMBERS, s404=["outsider"])
