@@ -173,3 +173,15 @@ def test_the_command_prints_a_summary_or_the_problems(world, wave, tmp_path, cap
             "deso=finns_inte",
         )
     assert SurveyResponse.objects.filter(wave=wave).count() == 4
+
+
+def test_the_postcode_command(world, wave, tmp_path, capsys):  # noqa: F811
+    table = tmp_path / "postnr.csv"
+    table.write_text("85230;Centrum\n85357;2281C1020\n", encoding="utf-8")
+    call_command("import-postcodes", str(table), "--municipality", "2281", "--year", "2025")
+    assert "2" in capsys.readouterr().out
+    assert PostcodeArea.objects.filter(layer=wave.layer).count() == 2
+    table.write_text("85230;Centrum\n85230;Nacksta\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import-postcodes", str(table), "--municipality", "2281", "--year", "2025")
+    assert "85230" in capsys.readouterr().err
