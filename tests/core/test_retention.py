@@ -311,7 +311,31 @@ def _everything_expired(world, now):
         "errors": job_with_errors(world, finished=now - timedelta(days=91)),
         "file": job_with_file(world, changed=now - timedelta(hours=25)),
         "sign_in": sign_in_rows(at=now - timedelta(days=31)),
+        **survey_imports(world, now),
     }
+
+
+def survey_imports(world, now):
+    """A survey file kept past its date and a preview left for more than a day."""
+    from brygga.surveys.models import SurveyImport
+
+    kept = SurveyImport.objects.create(
+        municipality=world.sundsvall,
+        file_name="enkat.csv",
+        origin="upload",
+        state="done",
+        content=b"lopnr;klotter\n1;2\n",
+        keep_until=(now - timedelta(days=1)).date(),
+    )
+    preview = SurveyImport.objects.create(
+        municipality=world.sundsvall,
+        file_name="enkat.csv",
+        origin="upload",
+        state="preview",
+        content=b"lopnr;klotter\n1;2\n",
+    )
+    SurveyImport.objects.filter(pk=preview.pk).update(created_at=now - timedelta(hours=25))
+    return {"survey_file": kept, "survey_preview": preview}
 
 
 def _state():
@@ -353,19 +377,19 @@ def test_a_dry_run_lists_everything_due_and_changes_nothing(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         out = gallra("--dry-run")
     assert callbacks == []  # no file removal queued either
-    # 5 rows of Sundsvall, 4 sign-in rows of the installation
-    assert "Provkörning: 9 rader skulle tas bort eller tömmas. Inget ändrades." in out
+    # 7 rows of Sundsvall (2 of them survey imports), 4 sign-in rows of the installation
+    assert "Provkörning: 11 rader skulle tas bort eller tömmas. Inget ändrades." in out
     assert "Skulle tas bort" in out
     for r in retention.rules():
         assert (f"{r.key}: " in out) == (r.key != "incidents.all"), r.key
     assert _state() == before
     assert upload_storage().exists(rows["file"].stored_file)
     report = retention.run(dry_run=True, now=now)
-    assert len(report.items) == 9 and _state() == before
+    assert len(report.items) == 11 and _state() == before
 
     # the same list applied: now it all changes
     with django_capture_on_commit_callbacks(execute=True):
-        assert "9 rader togs bort eller tömdes." in gallra()
+        assert "11 rader togs bort eller tömdes." in gallra()
     after = _state()
     assert after["requests"] == before["requests"]  # a tip's contact goes, its record stays
     for part in ("incidents", "contacts", "jobs", "axes"):
@@ -882,6 +906,8 @@ def test_the_page_shows_each_rule_with_its_count_and_no_personal_data(world):
         "incidentstip_contacts": 1,
         "incidentsimport_errors": 1,
         "incidentsimport_files": 0,
+        "surveysimport_files": 0,
+        "surveysimport_previews": 0,
     }
     assert "tar nästa körning bort eller tömmer 5 rader" in html
     # Swedish throughout: none of the template's or the rules' English source texts shows
