@@ -185,3 +185,19 @@ def test_the_postcode_command(world, wave, tmp_path, capsys):  # noqa: F811
     with pytest.raises(CommandError):
         call_command("import-postcodes", str(table), "--municipality", "2281", "--year", "2025")
     assert "85230" in capsys.readouterr().err
+
+
+def test_the_progress_ends_on_the_results_page(world, wave, client_for, monkeypatch):  # noqa: F811
+    """Once done, the polled status sends the browser to the wave's results (``surveys:wave``,
+    when the app has it)."""
+    from brygga.surveys.views import imports
+
+    client = client_for("coordinator")
+    upload(client, wave, to_csv())
+    job = SurveyImport.objects.get(wave=wave)
+    client.post(url("survey_import", wave, job.pk), {"confirm": "1"})
+    monkeypatch.setattr(imports, "results_url", lambda municipality, wave: "/resultat/")
+    part = client.get(url("survey_import", wave, job.pk), headers={"HX-Request": "true"})
+    assert part.status_code == 200 and part["HX-Redirect"] == "/resultat/"
+    page = client.get(url("survey_import", wave, job.pk))
+    assert b'href="/resultat/"' in page.content
