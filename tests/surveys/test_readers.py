@@ -146,3 +146,36 @@ def test_unreadable_files_get_a_message_naming_the_file(content, name):
     with pytest.raises(SurveyReadError) as caught:
         read_file(content, name)
     assert name in str(caught.value)
+
+
+# --- any table survives CSV in either encoding and with any delimiter --------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CELL = (
+    st.text(
+        alphabet='abcxyzABCXYZ0123456789 -,.;"åäöÅÄÖé',
+        min_size=1,
+        max_size=12,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=8),
+    delimiter=st.sampled_from([";", ",", "\t"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+)
+def test_csv_round_trip(rows, delimiter, encoding):
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["lopnr", "område", "klotter"])
+    writer.writerows(rows)
+    parsed = read_file(out.getvalue().encode(encoding), "svar.csv")
+    assert parsed.columns == ["lopnr", "område", "klotter"]
+    assert parsed.rows == rows
