@@ -96,7 +96,7 @@ class MappingForm(forms.Form):
             self.rows.append((column, first_values[n], name))
         if can_keep:
             self.fields["keep_file"] = forms.BooleanField(
-                label=gettext_lazy("Keep the original file (behåll originalfilen)"),
+                label=gettext_lazy("Keep the original file"),
                 required=False,
                 help_text=gettext_lazy(
                     "Otherwise the file is removed as soon as the import ends. A kept file is "

@@ -18,6 +18,7 @@ from brygga.core.access import CHANGE, resolver_for
 from brygga.core.views.decorators import municipality_view
 
 from ..forms_import import ConfirmForm, MappingForm, PostcodeUploadForm, SurveyUploadForm
+from ..mapping import target_label
 from ..models import PostcodeArea, SurveyImport, SurveyQuestion, SurveyWave
 from ..readers import SurveyReadError, read_file
 from ..services import imports as services
@@ -194,7 +195,7 @@ def preview(request, municipality, year: int, pk: int):
             problems=problems[:SHOWN_PROBLEMS],
             problem_count=len(problems),
             more_problems=max(0, len(problems) - SHOWN_PROBLEMS),
-            mapped=[(c, t) for c, t in services.job_columns(job).items() if t],
+            mapped=[(c, target_label(t)) for c, t in services.job_columns(job).items() if t],
         ),
         status=400 if request.method == "POST" else 200,
     )
