@@ -390,8 +390,8 @@ def check_rows(parsed: ParsedFile, mapping: dict[str, str], ctx: CheckContext) -
                         parsed.file_name,
                         n,
                         _col(parsed, roles[ID]),
-                        _("the respondent id %(id)s occurs in row %(first)s too.")
-                        % {"id": rid, "first": seen_ids[rid]},
+                        _("the same respondent id is in row %(first)s too.")
+                        % {"first": seen_ids[rid]},
                     )
                 )
             else:
