@@ -234,7 +234,7 @@ def questionnaire(request, municipality, year: int):
             "rows": rows,
             "indices": indices,
             "can_define": can_define(request.user, municipality),
-            "back": wave_url(wave),
+            "back": None if wave_url(wave) == request.path else wave_url(wave),
         },
     )
 
