@@ -18,6 +18,19 @@ class SurveysConfig(AppConfig):
         # whole wave; the stored file of an import never goes into the history.
         track_app_models(self, exclude={"SurveyImport": ("content",)}, skip=("SurveyResponse",))
 
+    # --- what the app adds to core's commands (see brygga.core.hooks) -----------------------
+    def load_demo(self, *, status) -> list[str]:
+        """``brygga demo``: three made-up safety survey waves for Sundsvall's demo areas."""
+        from .demo import load_survey_demo
+
+        with status("Laddar påhittade trygghetsmätningar för demoområdena …"):
+            result = load_survey_demo()
+        return [
+            f"[bold]Trygghetsmätning:[/] {result['waves']} nya demomätningar med "
+            f"{result['respondents']} påhittade svarande i {result['areas']} områden "
+            f"({result['existing']} fanns redan)."
+        ]
+
 
 def register_layout() -> None:
     """Every table of the app is a tenant table on a Citus cluster (``brygga.core.citus``)."""
