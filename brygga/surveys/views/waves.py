@@ -149,7 +149,11 @@ def wave_delete_view(request, municipality, year: int):
         wave_delete(actor=request.user, wave=wave)
         messages.success(request, _("The survey wave %(name)s was removed.") % {"name": name})
         return redirect(index_url(municipality))
-    responses = SurveyResponse.objects.filter(municipality=municipality, wave=wave).count()
+    responses = (
+        SurveyResponse.objects.visible_to(request.user)
+        .filter(municipality=municipality, wave=wave)
+        .count()
+    )
     return render(
         request,
         "surveys/wave_delete.html",
@@ -197,7 +201,9 @@ def _rule_text(index: SurveyIndex, questions: dict[str, SurveyQuestion]) -> str:
 @require_GET
 def questionnaire(request, municipality, year: int):
     wave = _wave(request, municipality, year)
-    questions = list(SurveyQuestion.objects.filter(municipality=municipality, wave=wave))
+    questions = list(
+        SurveyQuestion.objects.visible_to(request.user).filter(municipality=municipality, wave=wave)
+    )
     by_code = {q.code: q for q in questions}
     rows = []
     for q in questions:
@@ -223,7 +229,9 @@ def questionnaire(request, municipality, year: int):
             "rule": _rule_text(i, by_code),
             "questions": [by_code.get(c) or c for c in i.question_codes],
         }
-        for i in SurveyIndex.objects.filter(municipality=municipality, wave=wave)
+        for i in SurveyIndex.objects.visible_to(request.user).filter(
+            municipality=municipality, wave=wave
+        )
     ]
     return render(
         request,
@@ -244,7 +252,11 @@ def questionnaire(request, municipality, year: int):
 def codebook(request, municipality, year: int):
     _require_define(request, municipality)
     wave = _wave(request, municipality, year)
-    has_responses = SurveyResponse.objects.filter(municipality=municipality, wave=wave).exists()
+    has_responses = (
+        SurveyResponse.objects.visible_to(request.user)
+        .filter(municipality=municipality, wave=wave)
+        .exists()
+    )
     form = CodebookForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["codebook"]
