@@ -188,3 +188,39 @@ def test_missing_columns_and_files_that_are_no_codebook():
     assert _problems(b"", "tom.csv")[0].startswith("tom.csv")
     assert "x.pdf" in _problems(b"%PDF", "x.pdf")[0]
     assert "trasig.xlsx" in _problems(b"not a zip", "trasig.xlsx")[0]
+
+
+@pytest.mark.django_db
+def test_the_command_writes_a_waves_codebook_and_checks_a_file(world, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    from brygga.surveys.services import wave_create
+
+    wave_create(actor=world.users["coordinator"], municipality=world.sundsvall, year=2025)
+    out = tmp_path / "kodbok.xlsx"
+    call_command(
+        "survey-codebook",
+        "--municipality",
+        "2281",
+        "--year",
+        "2025",
+        "--format",
+        "xlsx",
+        "--output",
+        str(out),
+    )
+    assert _normalised(read_codebook(out.read_bytes(), "kodbok.xlsx")) == _normalised(
+        load_template()
+    )
+    call_command("survey-codebook", "--template")
+    printed = capsys.readouterr().out
+    assert printed.startswith("kod;fråga;ämne;svarsalternativ;saknas;polaritet")
+    call_command("survey-codebook", "--check", str(out))
+    assert "16" in capsys.readouterr().out
+    bad = tmp_path / "fel.csv"
+    bad.write_text(HEADER + '\na;A;;"1=Nej; 2=Ja";;högre är värre\n', encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("survey-codebook", "--check", str(bad))
+    assert "polaritet" in capsys.readouterr().err
+    with pytest.raises(CommandError):
+        call_command("survey-codebook", "--municipality", "2281", "--year", "2019")
