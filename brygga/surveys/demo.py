@@ -234,12 +234,18 @@ def sample_size(municipality: Municipality, year: int) -> int:
 
 
 def respondents_from_table(columns, rows, areas_by_name: dict[str, Area]):
-    """The table as the services' :class:`Respondent` objects (what an import hands over)."""
+    """The table as the services' :class:`Respondent` objects, as an import hands them over:
+    no answer and the answers meaning "vet ej" (the question's missing values) left out."""
     codes = columns[len(BASE_COLUMNS) :]
+    missing = {q["code"]: {float(v) for v in q["missing"]} for q in load_template()["questions"]}
     for row in rows:
         area = areas_by_name.get(row[1])
         yield Respondent(
-            answers={c: float(v) for c, v in zip(codes, row[5:], strict=True) if v is not None},
+            answers={
+                c: float(v)
+                for c, v in zip(codes, row[5:], strict=True)
+                if v is not None and float(v) not in missing.get(c, ())
+            },
             area_id=area.pk if area else None,
             age_group=row[2],
             gender=row[3],
