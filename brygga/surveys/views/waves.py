@@ -75,6 +75,14 @@ def wave_url(wave: SurveyWave) -> str:
         return reverse("surveys:questionnaire", args=[wave.municipality.code, wave.year])
 
 
+def import_url(wave: SurveyWave) -> str | None:
+    """The import page of a wave, where the import pages are installed."""
+    try:
+        return reverse("surveys:survey_import_upload", args=[wave.municipality.code, wave.year])
+    except NoReverseMatch:
+        return None
+
+
 def _add_problems(form, field: str | None, problems: list[str]) -> None:
     for problem in problems:
         form.add_error(field, problem)
@@ -242,6 +250,7 @@ def questionnaire(request, municipality, year: int):
             "rows": rows,
             "indices": indices,
             "can_define": can_define(request.user, municipality),
+            "import_url": import_url(wave),
             "back": None if wave_url(wave) == request.path else wave_url(wave),
         },
     )
