@@ -115,6 +115,8 @@ class Route:
                 kwargs[p] = SURVEY_YEAR
             elif p == "code":  # Open311's service code
                 kwargs[p] = "klotter"
+            elif p in objs:  # any other parameter, by its name
+                kwargs[p] = objs[p]
         url = reverse(self.name, kwargs=kwargs)
         if self.jurisdiction:
             url += f"?{self.jurisdiction}={code}"

@@ -21,6 +21,19 @@ class SurveysConfig(AppConfig):
         # whole wave; the stored file of an import never goes into the history.
         track_app_models(self, exclude={"SurveyImport": ("content",)}, skip=("SurveyResponse",))
 
+    # --- what the app adds to core's commands (see brygga.core.hooks) -----------------------
+    def load_demo(self, *, status) -> list[str]:
+        """``brygga demo``: three made-up safety survey waves for Sundsvall's demo areas."""
+        from .demo import load_survey_demo
+
+        with status("Laddar påhittade trygghetsmätningar för demoområdena …"):
+            result = load_survey_demo()
+        return [
+            f"[bold]Trygghetsmätning:[/] {result['waves']} nya demomätningar med "
+            f"{result['respondents']} påhittade svarande i {result['areas']} områden "
+            f"({result['existing']} fanns redan)."
+        ]
+
     def worker_starting(self) -> list[str]:
         """``brygga worker``: fail the survey imports an interrupted worker left running."""
         from django.utils.translation import gettext

@@ -50,6 +50,7 @@ NOT_PAGES = {
     "incidents:import_profile_file": "an import profile as a JSON download",
     "areastats:export_csv": "the area statistics as a CSV download",
     "areastats:export_xlsx": "the area statistics as an Excel download",
+    "surveys:codebook_export": "a survey wave's codebook as a CSV (or Excel) download",
 }
 NOT_PAGE_PREFIXES = {
     "api:": "the REST API answers JSON to programs",
