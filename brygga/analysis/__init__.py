@@ -67,6 +67,18 @@ Privacy (:mod:`.privacy`)
     suppress_small_counts(counts, k=5, *, values=None, keep_zero=False,
                           decimals=None) -> SuppressedCounts
 
+Surveys (:mod:`.surveys`)
+    kish_effective_n(weights) -> float
+    weighted_estimate(values, weights=None, *, confidence=0.95) -> WeightedEstimate | None
+    weighted_estimates_by_group(values, groups, weights=None, *,
+                                confidence=0.95) -> dict[label, WeightedEstimate]
+    difference(later, earlier, *, confidence=0.95) -> Difference
+    score_mean_index(answers, *, low, high, reverse=None, min_answered=1,
+                     scale=10.0) -> array (respondents,)
+    score_share_index(answers, *, threshold, reverse=None,
+                      min_answered=1) -> array (respondents,)
+    suppress_estimates(estimates, k=30) -> dict[label, WeightedEstimate | None]
+
 Runtime dependencies: numpy, scipy, shapely (grid/areas), pyproj (projection),
 h3 (hexagons). Each submodule imports the heavier ones only when used.
 """
@@ -136,6 +148,16 @@ _EXPORTS: dict[str, str] = {
     # privacy
     "SuppressedCounts": "privacy",
     "suppress_small_counts": "privacy",
+    # surveys
+    "WeightedEstimate": "surveys",
+    "Difference": "surveys",
+    "kish_effective_n": "surveys",
+    "weighted_estimate": "surveys",
+    "weighted_estimates_by_group": "surveys",
+    "difference": "surveys",
+    "score_mean_index": "surveys",
+    "score_share_index": "surveys",
+    "suppress_estimates": "surveys",
 }
 
 SUBMODULES = (
@@ -148,6 +170,7 @@ SUBMODULES = (
     "trends",
     "evaluation",
     "privacy",
+    "surveys",
 )
 
 __all__ = [
@@ -155,6 +178,7 @@ __all__ = [
     "BaselineResult",
     "CusumResult",
     "DiDResult",
+    "Difference",
     "EffectEstimate",
     "EwmaResult",
     "GiStarResult",
@@ -169,12 +193,14 @@ __all__ = [
     "SWEREF99TM",
     "SuppressedCounts",
     "WGS84",
+    "WeightedEstimate",
     "area_counts",
     "assign_areas",
     "before_after",
     "benjamini_hochberg",
     "describe_change_sv",
     "did_poisson",
+    "difference",
     "ewma_alert",
     "garwood_interval",
     "get_transformer",
@@ -185,6 +211,7 @@ __all__ = [
     "h3_counts",
     "hotspot_classes",
     "kde_grid",
+    "kish_effective_n",
     "knox_test",
     "linear_binning",
     "neighbours_to_sparse",
@@ -194,11 +221,16 @@ __all__ = [
     "poisson_glm",
     "polygon_cell_mask",
     "rates_per_1000",
+    "score_mean_index",
+    "score_share_index",
     "seasonal_baseline",
     "select_bandwidth",
+    "suppress_estimates",
     "suppress_small_counts",
     "sweref99tm_to_wgs84",
     "transform_points",
+    "weighted_estimate",
+    "weighted_estimates_by_group",
     "wgs84_to_sweref99tm",
 ]
 
@@ -257,6 +289,17 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         sweref99tm_to_wgs84,
         transform_points,
         wgs84_to_sweref99tm,
+    )
+    from .surveys import (
+        Difference,
+        WeightedEstimate,
+        difference,
+        kish_effective_n,
+        score_mean_index,
+        score_share_index,
+        suppress_estimates,
+        weighted_estimate,
+        weighted_estimates_by_group,
     )
     from .trends import (
         BaselineResult,
