@@ -61,6 +61,8 @@ def kwargs_for(name: str, params, world) -> dict:
         elif key == "pk":
             short = name.split(":")[-1]
             kwargs[key] = next(v for k, v in world.matrix_objects.items() if short.startswith(k))
+        else:  # another parameter (the survey's <int:year>): objects() gives it by its name
+            kwargs[key] = world.matrix_objects[key]
     return kwargs
 
 

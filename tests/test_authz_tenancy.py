@@ -113,6 +113,8 @@ class Route:
                 kwargs[p] = code
             elif p == "code":  # Open311's service code
                 kwargs[p] = "klotter"
+            elif p in objs:  # another parameter (the survey's <int:year>), by its name
+                kwargs[p] = objs[p]
         url = reverse(self.name, kwargs=kwargs)
         if self.jurisdiction:
             url += f"?{self.jurisdiction}={code}"
