@@ -236,6 +236,12 @@ def change(later, earlier, later_shown, earlier_shown, previous_year) -> Change:
     )
 
 
+def _chg(key, later, earlier, shown, pshown, previous) -> Change | None:
+    if previous is None:
+        return None
+    return change(later, earlier, key in shown, key in pshown, previous.year)
+
+
 # --- waves -------------------------------------------------------------------------------------
 def waves_for(user, municipality: Municipality) -> QuerySet[SurveyWave]:
     qs = SurveyWave.objects.filter(municipality=municipality)
@@ -311,11 +317,6 @@ def wave_results(wave: SurveyWave, *, user=None, areas=None, groups: bool = True
         pfig = praw.index_figures.get(info.code) if praw is not None else None
         pshown = protected(pfig, limit, groups=groups) if pfig is not None else set()
 
-        def chg(key, later, earlier, _shown=shown, _pshown=pshown):
-            if pfig is None:
-                return None
-            return change(later, earlier, key in _shown, key in _pshown, previous.year)
-
         rows = []
         for area in area_list:
             e = fig.areas.get(area.pk)
@@ -324,7 +325,14 @@ def wave_results(wave: SurveyWave, *, user=None, areas=None, groups: bool = True
                     area_id=area.pk,
                     name=area.name,
                     cell=cell(e, ("a", area.pk) in shown, limit),
-                    change=chg(("a", area.pk), e, pfig.areas.get(area.pk) if pfig else None),
+                    change=_chg(
+                        ("a", area.pk),
+                        e,
+                        pfig.areas.get(area.pk) if pfig else None,
+                        shown,
+                        pshown,
+                        previous if pfig is not None else None,
+                    ),
                 )
             )
         result = IndexResult(
@@ -333,7 +341,14 @@ def wave_results(wave: SurveyWave, *, user=None, areas=None, groups: bool = True
             description=info.description,
             percent=info.percent,
             municipality=cell(fig.municipality, ("m",) in shown, limit),
-            municipality_change=chg(("m",), fig.municipality, pfig.municipality if pfig else None),
+            municipality_change=_chg(
+                ("m",),
+                fig.municipality,
+                pfig.municipality if pfig else None,
+                shown,
+                pshown,
+                previous if pfig is not None else None,
+            ),
             areas=rows,
         )
         if groups:
