@@ -208,17 +208,25 @@ def _num(value: float) -> float | None:
     return round(value, DIGITS) if value is not None and math.isfinite(value) else None
 
 
-def cell(e: WeightedEstimate | None, shown: bool, limit: int) -> Cell:
+def cell(
+    e: WeightedEstimate | None, shown: bool, limit: int, bounds: tuple[float, float] | None = None
+) -> Cell:
+    """The published form of an estimate; ``bounds``: the ends of the scale (0–10, 0–100 %),
+    to which the interval's limits are clipped (a t interval of a share near 100 % can reach
+    past it)."""
     if e is None or not shown:
         return Cell(suppressed=True, limit=limit)
+    low, high = e.low, e.high
+    if bounds is not None and math.isfinite(low) and math.isfinite(high):
+        low, high = max(bounds[0], low), min(bounds[1], high)
     return Cell(
         suppressed=False,
         limit=limit,
         n=e.n,
         n_eff=_num(e.n_eff),
         mean=_num(e.mean),
-        low=_num(e.low),
-        high=_num(e.high),
+        low=_num(low),
+        high=_num(high),
     )
 
 
@@ -312,6 +320,7 @@ def wave_results(wave: SurveyWave, *, user=None, areas=None, groups: bool = True
         area_list = [a for a in area_list if a.pk in wanted]
     out = []
     for info in raw.indices:
+        bounds = (0.0, 100.0) if info.percent else (0.0, 10.0)
         fig = raw.index_figures.get(info.code) or Figures(municipality=None)
         shown = protected(fig, limit, groups=groups)
         pfig = praw.index_figures.get(info.code) if praw is not None else None
@@ -324,7 +333,7 @@ def wave_results(wave: SurveyWave, *, user=None, areas=None, groups: bool = True
                 AreaRow(
                     area_id=area.pk,
                     name=area.name,
-                    cell=cell(e, ("a", area.pk) in shown, limit),
+                    cell=cell(e, ("a", area.pk) in shown, limit, bounds),
                     change=_chg(
                         ("a", area.pk),
                         e,
@@ -340,7 +349,7 @@ def wave_results(wave: SurveyWave, *, user=None, areas=None, groups: bool = True
             name=info.name,
             description=info.description,
             percent=info.percent,
-            municipality=cell(fig.municipality, ("m",) in shown, limit),
+            municipality=cell(fig.municipality, ("m",) in shown, limit, bounds),
             municipality_change=_chg(
                 ("m",),
                 fig.municipality,
@@ -360,7 +369,8 @@ def wave_results(wave: SurveyWave, *, user=None, areas=None, groups: bool = True
                     dimension=dim,
                     labels=labels,
                     municipality={
-                        g: cell(fig.groups[dim][g], ("g", dim, g) in shown, limit) for g in labels
+                        g: cell(fig.groups[dim][g], ("g", dim, g) in shown, limit, bounds)
+                        for g in labels
                     },
                     areas=[
                         (
@@ -370,6 +380,7 @@ def wave_results(wave: SurveyWave, *, user=None, areas=None, groups: bool = True
                                     fig.area_groups[dim].get((row.area_id, g)),
                                     ("ag", dim, row.area_id, g) in shown,
                                     limit,
+                                    bounds,
                                 )
                                 for g in labels
                             },
@@ -394,8 +405,8 @@ def area_profile(wave: SurveyWave, area: Area) -> list[ItemRow]:
         if share is None:
             continue
         shown = protected(share, limit, groups=False)
-        s = cell(share.areas.get(area.pk), ("a", area.pk) in shown, limit)
-        m_share = cell(share.municipality, ("m",) in shown, limit)
+        s = cell(share.areas.get(area.pk), ("a", area.pk) in shown, limit, (0.0, 100.0))
+        m_share = cell(share.municipality, ("m",) in shown, limit, (0.0, 100.0))
         items.append(
             ItemRow(
                 code=q.code,
