@@ -50,6 +50,8 @@ NOT_PAGES = {
     "incidents:import_profile_file": "an import profile as a JSON download",
     "areastats:export_csv": "the area statistics as a CSV download",
     "areastats:export_xlsx": "the area statistics as an Excel download",
+    "surveys:export_csv": "a survey wave's aggregated results as a CSV download",
+    "surveys:export_xlsx": "a survey wave's aggregated results as an Excel download",
 }
 NOT_PAGE_PREFIXES = {
     "api:": "the REST API answers JSON to programs",
