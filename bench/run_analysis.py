@@ -97,9 +97,12 @@ def versions() -> dict[str, str]:
     return out
 
 
-def run_worker(case: str, *args: str, timeout: float = 1800) -> tuple[dict[str, Any], float]:
+def run_worker(
+    case: str, *args: str, timeout: float = 1800, extra_env: dict[str, str] | None = None
+) -> tuple[dict[str, Any], float]:
     """Run a worker in a fresh interpreter; return (its JSON, wall seconds)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.update(extra_env or {})
     env.pop("DJANGO_SETTINGS_MODULE", None)
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -321,6 +324,49 @@ def bench_areas(vers: dict[str, str], quick: bool) -> list[dict[str, Any]]:
     return [e]
 
 
+def bench_surveys(vers: dict[str, str], quick: bool) -> list[dict[str, Any]]:
+    # BLAS threads: statsmodels' DescrStatsW uses np.dot, which on a loaded 2-core
+    # machine can be many times slower with 2 OpenBLAS threads than with 1; both
+    # sides run under both settings and each is judged by its faster one.
+    blas = {"default": {}, "1 thread": {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}}
+    res = []
+    for n in (4_000, 40_000) if quick else (4_000, 400_000):
+        runs = {}
+        for label, extra in blas.items():
+            log(f"Survey estimates {n:,} respondents x 30 groups (BLAS {label})")
+            rep = "25" if n < 100_000 else "9"
+            runs[label], _ = run_worker(
+                "surveys", "--n", str(n), "--groups", "30", "--repeat", rep, extra_env=extra
+            )
+        ours_cfg = min(runs, key=lambda k: runs[k]["ours_median"])
+        peer_cfg = min(runs, key=lambda k: runs[k]["peer_median"])
+        r = runs[peer_cfg]
+        res.append(
+            entry(
+                f"Survey estimates {n:,} respondents, 30 groups, weighted, 95 % CI",
+                ours=runs[ours_cfg]["ours_median"],
+                peer_name=(
+                    f"statsmodels {vers['statsmodels']} DescrStatsW looped per group "
+                    f"(mean, std_mean, tconfint_mean; BLAS {peer_cfg})"
+                ),
+                peer=r["peer_median"],
+                goal=None,
+                goal_text="(report ratio)",
+                unit_note=(
+                    f"weighted_estimates_by_group vs a per-group loop (boolean mask, weights "
+                    f"rescaled to n_eff, ddof=1); {r['n_groups']} groups, max relative "
+                    f"difference {max(v['max_rel_dev'] for v in runs.values()):.0e}; medians "
+                    + "; ".join(
+                        f"BLAS {k}: {fmt_s(v['ours_median'])} vs {fmt_s(v['peer_median'])}"
+                        for k, v in runs.items()
+                    )
+                ),
+                details=runs,
+            )
+        )
+    return res
+
+
 # --------------------------------------------------------------------------
 # output
 # --------------------------------------------------------------------------
@@ -329,6 +375,8 @@ def bench_areas(vers: dict[str, str], quick: bool) -> list[dict[str, Any]]:
 def fmt_s(v: float | None) -> str:
     if v is None:
         return "—"
+    if v < 0.01:
+        return f"{v * 1000:.2f} ms"
     return f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
 
 
@@ -366,6 +414,15 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {e['name']} | {fmt_s(e['ours_s'])} | {e['peer']} | {fmt_s(e['peer_s'])} | "
             f"{fmt_ratio(e)} | {goal_cell(e)} |"
         )
+    earlier: dict[str, list[str]] = {}
+    for e in results["benchmarks"]:
+        meas = e.get("measured") or {}
+        if meas and meas.get("date") != results["date"]:
+            key = f"{meas['date']} (load average at start {meas['load_average']})"
+            earlier.setdefault(key, []).append(e["name"])
+    if earlier:
+        lines += ["", "Rows not re-run in the run above keep the figures of their own run:", ""]
+        lines += [f"- {when}: {'; '.join(names)}" for when, names in earlier.items()]
     lines += ["", "Notes per benchmark:", ""]
     for e in results["benchmarks"]:
         if e["note"]:
@@ -374,8 +431,9 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "Versions: " + ", ".join(f"{k} {v[k]}" for k in PACKAGES) + ".",
         "",
-        f"Raw figures: `bench/results/analysis.json`. Total benchmark wall time "
-        f"{results['total_seconds']:.0f} s.",
+        "Raw figures: `bench/results/analysis.json`. "
+        + ("Wall time of the run above " if earlier else "Total benchmark wall time ")
+        + f"{results['total_seconds']:.0f} s.",
         "",
         END,
     ]
@@ -482,7 +540,13 @@ def print_table(results: dict[str, Any]) -> None:
             print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
 
 
-CASES = {"gistar": bench_gistar, "knox": bench_knox, "kde": bench_kde, "areas": bench_areas}
+CASES = {
+    "gistar": bench_gistar,
+    "knox": bench_knox,
+    "kde": bench_kde,
+    "areas": bench_areas,
+    "surveys": bench_surveys,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -506,8 +570,11 @@ def main(argv: list[str] | None = None) -> int:
     benchmarks: list[dict[str, Any]] = []
     for name in args.only or list(CASES):
         benchmarks += CASES[name](vers, args.quick)
+    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    for e in benchmarks:
+        e["measured"] = {"date": date, "load_average": machine["load_average"]}
     results = {
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": date,
         "quick": args.quick,
         "machine": machine,
         "versions": vers,
@@ -522,6 +589,11 @@ def main(argv: list[str] | None = None) -> int:
             names = {e["name"] for e in benchmarks}
             prefixes = {n.split(" ")[0] for n in names}
             kept = [e for e in old.get("benchmarks", []) if e["name"].split(" ")[0] not in prefixes]
+            for e in kept:  # rows not re-run keep the date and load of their own run
+                e.setdefault(
+                    "measured",
+                    {"date": old["date"], "load_average": old["machine"]["load_average"]},
+                )
             results["benchmarks"] = kept + benchmarks
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -153,20 +153,27 @@ def _values_and_weights(
 def _estimates(
     x: NDArray[np.float64],
     w: NDArray[np.float64],
-    inv: NDArray[np.intp],
-    n_groups: int,
+    code: NDArray[np.intp],
+    n_bins: int,
+    bins: NDArray[np.intp],
     confidence: float,
 ) -> list[WeightedEstimate]:
-    """Vectorised estimates for groups ``0..n_groups-1`` (all rows valid)."""
+    """Estimates for ``bins`` of the grouping ``code`` (``0..n_bins-1``).
+
+    Rows without a value must be coded to a bin not in ``bins`` (a trash
+    bin): ``np.bincount`` adds per bin, so their NaN stays in that bin and no
+    row has to be copied out.
+    """
     from scipy import stats
 
-    n = np.bincount(inv, minlength=n_groups)
-    sw = np.bincount(inv, weights=w, minlength=n_groups)
-    sw2 = np.bincount(inv, weights=w * w, minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(inv, weights=w * x, minlength=n_groups) / sw
+    n = np.bincount(code, minlength=n_bins)[bins]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        sw = np.bincount(code, weights=w, minlength=n_bins)
+        mean_all = np.bincount(code, weights=w * x, minlength=n_bins) / sw
         # two-pass sum of squares: accurate when the mean is large vs the spread
-        ss = np.bincount(inv, weights=w * np.square(x - mean[inv]), minlength=n_groups)
+        ss = np.bincount(code, weights=w * np.square(x - mean_all[code]), minlength=n_bins)[bins]
+        sw2 = np.bincount(code, weights=w * w, minlength=n_bins)[bins]
+        sw, mean = sw[bins], mean_all[bins]
         n_eff = sw * sw / sw2
         df = n_eff - 1.0
         ok = df > 1e-12 * n_eff  # n_eff <= 1 (up to rounding): no variance estimate
@@ -176,15 +183,15 @@ def _estimates(
         high = mean + tq * se
     return [
         WeightedEstimate(
-            n=int(n[g]),
-            n_eff=float(n_eff[g]),
-            mean=float(mean[g]),
-            se=float(se[g]),
-            low=float(low[g]),
-            high=float(high[g]),
+            n=int(n[i]),
+            n_eff=float(n_eff[i]),
+            mean=float(mean[i]),
+            se=float(se[i]),
+            low=float(low[i]),
+            high=float(high[i]),
             confidence=confidence,
         )
-        for g in range(n_groups)
+        for i in range(bins.size)
     ]
 
 
@@ -209,8 +216,38 @@ def weighted_estimate(
     x, w, has = _values_and_weights(values, weights)
     if not has.any():
         return None
-    xs = x[has]
-    return _estimates(xs, w[has], np.zeros(xs.size, dtype=np.intp), 1, conf)[0]
+    code = np.where(has, 0, 1).astype(np.intp)
+    return _estimates(x, w, code, 2, np.zeros(1, dtype=np.intp), conf)[0]
+
+
+def _group_codes(
+    g: NDArray[Any], has: NDArray[np.bool_]
+) -> tuple[NDArray[np.intp], int, NDArray[np.intp], list[Any]]:
+    """Code groups as ``0..n_bins-1`` (rows without a value: the last bin).
+
+    Returns ``(code, n_bins, bins with a value, their labels)``. Integer
+    labels spanning a modest range are coded by offset (O(n)); others with
+    ``np.unique`` (a sort).
+    """
+    if g.dtype.kind in "iu" and g.size:
+        gmin, gmax = int(g.min()), int(g.max())
+        span = gmax - gmin + 1
+        if span <= 4 * g.size + 1024:
+            code = (g - gmin).astype(np.intp)
+            code[~has] = span
+            counts = np.bincount(code, minlength=span + 1)[:span]
+            bins = np.flatnonzero(counts).astype(np.intp)
+            return code, span + 1, bins, (bins + gmin).tolist()
+    try:
+        labels, inv = np.unique(g[has], return_inverse=True)
+    except TypeError as exc:
+        raise AnalysisInputError(
+            f"groups must be labels of one comparable type (all ints or all strings): {exc}"
+        ) from None
+    code = np.full(g.size, labels.size, dtype=np.intp)
+    code[has] = inv.reshape(-1)
+    keys = [k.item() if isinstance(k, np.generic) else k for k in labels]
+    return code, labels.size + 1, np.arange(labels.size, dtype=np.intp), keys
 
 
 def weighted_estimates_by_group(
@@ -229,8 +266,9 @@ def weighted_estimates_by_group(
     Returns:
         ``{label: WeightedEstimate}`` in sorted label order for every group
         with at least one value; numpy scalars are returned as Python ``int``
-        / ``str`` / ``float``. Computed with ``np.unique`` and ``np.bincount``
-        (no Python loop over respondents).
+        / ``str`` / ``float``. Computed with ``np.bincount`` over group codes
+        (no Python loop over respondents); equal, value for value, to
+        :func:`weighted_estimate` on each group's rows.
     """
     conf = check_level(confidence, "confidence")
     x, w, has = _values_and_weights(values, weights)
@@ -241,19 +279,11 @@ def weighted_estimates_by_group(
         raise AnalysisInputError(
             f"length mismatch: values has {x.size} element(s) but groups has {g.size}"
         )
-    g = g[has]
-    if g.size == 0:
+    if not has.any():
         return {}
-    try:
-        labels, inv = np.unique(g, return_inverse=True)
-    except TypeError as exc:
-        raise AnalysisInputError(
-            f"groups must be labels of one comparable type (all ints or all strings): {exc}"
-        ) from None
-    est = _estimates(x[has], w[has], inv.reshape(-1), labels.size, conf)
-    return {
-        (k.item() if isinstance(k, np.generic) else k): e for k, e in zip(labels, est, strict=True)
-    }
+    code, n_bins, bins, keys = _group_codes(g, has)
+    est = _estimates(x, w, code, n_bins, bins, conf)
+    return dict(zip(keys, est, strict=True))
 
 
 def difference(

@@ -410,3 +410,26 @@ def test_public_names_are_exported() -> None:
     for name in ("WeightedEstimate", "Difference", "weighted_estimates_by_group", "difference"):
         assert name in a.__all__
         assert getattr(a, name) is not None
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([-3, 5, -3, 5, 5, 12, -3, 12]),  # offset coding
+        np.array([-(10**12), 10**12, -(10**12), 10**12, 7, 7, 7, 10**12]),  # sparse: sorted
+        np.array([True, False, True, False, True, False, True, True]),
+    ],
+)
+def test_by_group_label_kinds_equal_per_group(labels: np.ndarray) -> None:
+    x = np.array([1.0, 2.0, NAN, 4.0, 5.0, 6.0, 7.0, 8.0])
+    w = np.array([1.0, 2.0, NAN, 1.5, 1.0, 3.0, 0.5, 1.0])
+    res = weighted_estimates_by_group(x, labels, w)
+    assert list(res) == sorted({k.item() for k in labels})
+    for key, got in res.items():
+        sel = labels == key
+        want = weighted_estimate(x[sel], w[sel])
+        assert want is not None
+        np.testing.assert_array_equal(  # exactly equal, NaN where n_eff <= 1
+            [got.n, got.n_eff, got.mean, got.se, got.low, got.high],
+            [want.n, want.n_eff, want.mean, want.se, want.low, want.high],
+        )
