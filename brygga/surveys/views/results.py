@@ -58,7 +58,15 @@ def index(request, municipality):
             "results": results,
             "can_import": can_import,
             "new_wave_url": _url("surveys:wave_new", municipality.code) if can_import else None,
-            "import_url": _url("surveys:import_upload", municipality.code) if can_import else None,
+            "rows": [
+                {
+                    "wave": w,
+                    "import_url": _url("surveys:survey_import_upload", municipality.code, w.year)
+                    if can_import
+                    else None,
+                }
+                for w in waves
+            ],
         },
     )
 
@@ -92,6 +100,9 @@ def wave(request, municipality, year: int):
             "chosen": chosen,
             "grouping": request.GET.get("grupp", "") if grouping else "",
             "edit_url": _url("surveys:wave_edit", municipality.code, wave.year)
+            if can_import
+            else None,
+            "import_url": _url("surveys:survey_import_upload", municipality.code, wave.year)
             if can_import
             else None,
             "questionnaire_url": _url("surveys:questionnaire", municipality.code, wave.year),
