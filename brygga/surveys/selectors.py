@@ -29,12 +29,12 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from brygga.analysis.surveys import WeightedEstimate, difference
 from brygga.core.models import Area, Municipality
 
-from .models import SurveyImport, SurveyWave
+from .models import SurveyWave
 from .results import DIMENSIONS, UNPLACED, Figures, RawWave, compute_wave
 
 DIGITS = 2  # published means and limits are rounded to this many decimals
@@ -270,18 +270,12 @@ def previous_wave(user, wave: SurveyWave) -> SurveyWave | None:
     )
 
 
-def imports_for(user, municipality: Municipality) -> QuerySet[SurveyImport]:
-    return SurveyImport.objects.visible_to(user).filter(municipality=municipality)
-
-
 def _areas(user, wave: SurveyWave, raw: RawWave) -> list[Area]:
     ids = set(raw.area_ids)
     qs = Area.objects.filter(municipality_id=wave.municipality_id)
     if user is not None:
         qs = qs.visible_to(user)
     if wave.layer_id:
-        from django.db.models import Q
-
         qs = qs.filter(Q(pk__in=ids) | Q(layer_id=wave.layer_id))
     else:
         qs = qs.filter(pk__in=ids)

@@ -60,7 +60,3 @@ def make_wave(actor, municipality, year, per_area: dict, *, seed=1, unplaced=0, 
         wave_responses_replace(actor=actor, wave=wave, respondents=people)
     wave.refresh_from_db()
     return wave
-
-
-def questionnaire():
-    return load_template()
