@@ -135,3 +135,9 @@ def test_links_to_other_survey_pages_only_where_they_exist(world, client_for):
     assert _url("surveys:no_such_page", "2281") is None
     html = client_for("viewer").get(f"{BASE}/").content.decode()
     assert "/trygghetsmatning/ny/" not in html  # a viewer may not define waves
+
+
+def test_area_page_breakdown(world, waves, client_for):
+    centrum = world.areas["centrum"]
+    html = client_for("viewer").get(f"{BASE}/2025/omrade/{centrum.pk}/").content.decode()
+    assert 'id="area-groups-problemindex"' in html and "Kvinna" in html and "16–29" in html

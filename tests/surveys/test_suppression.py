@@ -115,11 +115,11 @@ def _check_html(url: str, html: str, small_page: bool, problems: list[str]) -> N
         if f">{SMALL}<" in group and "<circle" in group:
             problems.append(f"{url}: the chart draws {SMALL}")
     if small_page:
-        # Småby's own page and its panel: every row of its index, question and panel tables
-        for table in ("area-indices", "panel-survey"):
-            m = re.search(rf'<table id="{table}".*?</table>', html, flags=re.S)
-            if m is None:
-                continue
+        # Småby's own page and its panel: every row of its index, group, question and panel
+        # tables
+        tables = r'<table id="(area-indices|panel-survey|area-groups-[\w-]+)".*?</table>'
+        for m in re.finditer(tables, html, flags=re.S):
+            table = m.group(1)
             for row in re.findall(r"<tbody>(.*?)</tbody>", m.group(0), flags=re.S):
                 for tr in re.findall(r"<tr\b[^>]*>(.*?)</tr>", row, flags=re.S):
                     cells = _cells(tr)
