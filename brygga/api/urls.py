@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from brygga.core import api as core_api
 from brygga.incidents import api as incidents_api
+from brygga.surveys import api as surveys_api
 
 from . import views
 
@@ -19,6 +20,7 @@ router.register("memberships", core_api.MembershipViewSet, basename="membership"
 router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
 router.register("categories", incidents_api.CategoryViewSet, basename="category")
 router.register("import-profiles", incidents_api.ImportProfileViewSet, basename="importprofile")
+router.register("survey-waves", surveys_api.SurveyWaveViewSet, basename="surveywave")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -48,6 +48,17 @@ class SurveysConfig(AppConfig):
             % {"jobs": ", ".join(str(pk) for pk in failed)}
         ]
 
+    # --- what the app adds to core's pages (see brygga.core.hooks) --------------------------
+    def overview_panels(self, request, municipality) -> list:
+        from .panels import overview_panels
+
+        return overview_panels(request, municipality)
+
+    def area_panels(self, request, municipality, area) -> list:
+        from .panels import area_panels
+
+        return area_panels(request, municipality, area)
+
 
 def register_layout() -> None:
     """Every table of the app is a tenant table on a Citus cluster (``brygga.core.citus``)."""

@@ -51,6 +51,8 @@ NOT_PAGES = {
     "areastats:export_csv": "the area statistics as a CSV download",
     "areastats:export_xlsx": "the area statistics as an Excel download",
     "surveys:codebook_export": "a survey wave's codebook as a CSV (or Excel) download",
+    "surveys:export_csv": "a survey wave's aggregated results as a CSV download",
+    "surveys:export_xlsx": "a survey wave's aggregated results as an Excel download",
 }
 NOT_PAGE_PREFIXES = {
     "api:": "the REST API answers JSON to programs",

@@ -368,6 +368,12 @@ BRYGGA_IMPORT_STALE_MINUTES = env.int("BRYGGA_IMPORT_STALE_MINUTES", default=30)
 # brygga/incidents/imports/storage.py.
 BRYGGA_UPLOAD_RETENTION_HOURS = env.int("BRYGGA_UPLOAD_RETENTION_HOURS", default=24)
 
+# Safety survey: a cell (an area, an age group, an area × question, …) with fewer respondents
+# than this is suppressed on every page, export and API answer (brygga/surveys/selectors.py).
+BRYGGA_SURVEY_MIN_CELL = env.int("BRYGGA_SURVEY_MIN_CELL", default=30)
+if BRYGGA_SURVEY_MIN_CELL < 1:
+    raise ImproperlyConfigured("BRYGGA_SURVEY_MIN_CELL must be at least 1.")
+
 # Audit trail: the HMAC keys of its hash chain, "id:base64key" pairs separated by commas; the
 # first signs new rows, the others verify the rows they signed (docs/ADMIN.md). Without the
 # variable a development key derived from SECRET_KEY is used; the production settings refuse to
