@@ -268,7 +268,7 @@ def test_a_bad_postcode_table_writes_nothing(world, wave):
             content=b"85230;2281C1010\n8523;Nacksta\n85231;Ingenstans\n",
             file_name="postnr.csv",
         )
-    assert len(caught.value.problems) == 2 and "row 2" in caught.value.problems[0]
+    assert len(caught.value.problems) == 2 and "rad 2, kolumn A" in caught.value.problems[0]
     assert not PostcodeArea.objects.exists()
 
 

@@ -35,6 +35,7 @@ from ..mapping import (
 )
 from ..models import PostcodeArea, SurveyImport, SurveyQuestion, SurveyWave
 from ..readers import ParsedFile, SurveyReadError, read_file
+from ..selectors import min_cell
 from .waves import ReplaceSummary, wave_responses_replace
 
 PREVIEW_KEPT = timedelta(days=1)
@@ -134,7 +135,7 @@ class Preview:
     parsed: ParsedFile | None
     checked: Checked | None
     problems: list[str]
-    per_area: list[tuple[str, int]]
+    per_area: list[tuple[str, str]]
     replaces: int
 
 
@@ -154,16 +155,24 @@ def preview_of(job: SurveyImport) -> Preview:
     )
 
 
-def per_area_names(wave: SurveyWave, checked: Checked) -> list[tuple[str, int]]:
+def per_area_names(wave: SurveyWave, checked: Checked) -> list[tuple[str, str]]:
+    """Respondents per area as shown in the preview, the job's summary and the command: a count
+    under the suppression threshold shows as "<30", as everywhere else in the app (the area's
+    results will be suppressed)."""
+    limit = min_cell()
+
+    def shown(n: int) -> str:
+        return str(n) if n >= limit else f"<{limit}"
+
     ids = [pk for pk in checked.per_area if pk is not None]
     names = dict(
         Area.objects.filter(municipality_id=wave.municipality_id, pk__in=ids).values_list(
             "pk", "name"
         )
     )
-    rows = sorted((names.get(pk, str(pk)), n) for pk, n in checked.per_area.items() if pk)
+    rows = sorted((names.get(pk, str(pk)), shown(n)) for pk, n in checked.per_area.items() if pk)
     if checked.per_area.get(None):
-        rows.append((_("No area"), checked.per_area[None]))
+        rows.append((_("No area"), shown(checked.per_area[None])))
     return rows
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
@@ -51,12 +51,9 @@ def _job(request, wave: SurveyWave, pk: int) -> SurveyImport:
     return job
 
 
-def results_url(municipality, wave: SurveyWave) -> str | None:
-    """The wave's results page (``surveys:wave``), when the app has it."""
-    try:
-        return reverse("surveys:wave", kwargs={"code": municipality.code, "year": wave.year})
-    except NoReverseMatch:
-        return None
+def results_url(municipality, wave: SurveyWave) -> str:
+    """The wave's results page, where a finished import ends."""
+    return reverse("surveys:wave", kwargs={"code": municipality.code, "year": wave.year})
 
 
 def _base(municipality, wave, **extra) -> dict:

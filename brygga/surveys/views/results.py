@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -22,12 +22,8 @@ from ..models import SurveyWave
 GROUPINGS = {"alder": "age", "kon": "gender"}
 
 
-def _url(name: str, *args) -> str | None:
-    """The URL of a page of another part of the app, or None while that part is missing."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+def _url(name: str, *args) -> str:
+    return reverse(name, args=args)
 
 
 def _can_import(request, municipality) -> bool:

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -61,26 +61,17 @@ def _wave(request, municipality, year: int) -> SurveyWave:
 
 def index_url(municipality) -> str:
     """The survey start page (the results' index)."""
-    try:
-        return reverse("surveys:index", args=[municipality.code])
-    except NoReverseMatch:  # the results pages are not installed
-        return f"/kommuner/{municipality.code}/trygghetsmatning/"
+    return reverse("surveys:index", args=[municipality.code])
 
 
 def wave_url(wave: SurveyWave) -> str:
-    """The results of a wave, or its questionnaire where there are no result pages."""
-    try:
-        return reverse("surveys:wave", args=[wave.municipality.code, wave.year])
-    except NoReverseMatch:
-        return reverse("surveys:questionnaire", args=[wave.municipality.code, wave.year])
+    """The results of a wave."""
+    return reverse("surveys:wave", args=[wave.municipality.code, wave.year])
 
 
-def import_url(wave: SurveyWave) -> str | None:
-    """The import page of a wave, where the import pages are installed."""
-    try:
-        return reverse("surveys:survey_import_upload", args=[wave.municipality.code, wave.year])
-    except NoReverseMatch:
-        return None
+def import_url(wave: SurveyWave) -> str:
+    """The import page of a wave."""
+    return reverse("surveys:survey_import_upload", args=[wave.municipality.code, wave.year])
 
 
 def _add_problems(form, field: str | None, problems: list[str]) -> None:
