@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 from .models import SCB_SOURCE
 
@@ -99,13 +100,8 @@ class ParsedStats:
 
 # --- small pieces ---------------------------------------------------------------------------
 def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """0 → A, 25 → Z, 26 → AA (Excel's column names)."""
+    return get_column_letter(index + 1)
 
 
 def parse_number(text: str) -> Decimal | None:

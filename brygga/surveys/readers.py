@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".sav", ".zsav")
 DELIMITERS = (";", ",", "\t")
@@ -68,13 +69,8 @@ def format_cell(value) -> str:
 
 
 def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """0 → A, 25 → Z, 26 → AA (Excel's column names)."""
+    return get_column_letter(index + 1)
 
 
 def read_file(content: bytes, file_name: str, *, sheet: str | int | None = None) -> ParsedFile:
