@@ -198,5 +198,9 @@ def test_the_progress_ends_on_the_results_page(world, wave, client_for):  # noqa
     client.post(url("survey_import", wave, job.pk), {"confirm": "1"})
     part = client.get(url("survey_import", wave, job.pk), headers={"HX-Request": "true"})
     assert part.status_code == 200 and part["HX-Redirect"] == results
+    # the summary goes with the browser to the results page
+    landed = client.get(results).content.decode()
+    success = landed.split('class="message message-success">')[1].split("</p>")[0]
+    assert success.startswith("4 ") and wave.name in success
     page = client.get(url("survey_import", wave, job.pk))
     assert f'href="{results}"'.encode() in page.content

@@ -207,7 +207,15 @@ def _job_page(request, municipality, wave, job):
         problems=job.message.splitlines() if job.state == State.FAILED else [],
     )
     if request.htmx:
-        if job.state == State.DONE and context["results_url"]:
+        if job.state == State.DONE:
+            # the results page follows; the summary goes with it (warnings included)
+            messages.success(
+                request,
+                _("%(n)s responses were imported into %(wave)s.")
+                % {"n": job.counts.get("responses", 0), "wave": wave.name},
+            )
+            for warning in job.counts.get("warnings") or []:
+                messages.warning(request, warning)
             return HttpResponseClientRedirect(context["results_url"])
         return render(request, "surveys/import_status.html", context)
     return render(request, "surveys/import_job.html", context)
