@@ -83,7 +83,7 @@ class MappingForm(forms.Form):
     """One select per column of the file (``col_<n>``), pre-set to the stored mapping, and the
     choice to keep the original file (municipal administrators only)."""
 
-    def __init__(self, *args, columns, first_values, mapping, questions, can_keep, **kwargs):
+    def __init__(self, *args, columns, examples, mapping, questions, can_keep, **kwargs):
         super().__init__(*args, **kwargs)
         self.columns = columns
         choices = target_choices(questions)
@@ -93,7 +93,7 @@ class MappingForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 label=column, choices=choices, required=False, initial=mapping.get(column, "")
             )
-            self.rows.append((column, first_values[n], name))
+            self.rows.append((column, examples[n], name))
         if can_keep:
             self.fields["keep_file"] = forms.BooleanField(
                 label=gettext_lazy("Keep the original file"),

@@ -42,16 +42,23 @@ class ParsedFile:
     sheets: list[str] = field(default_factory=list)
     sheet: str = ""
 
-    def first_values(self, index: int, n: int = 3) -> list[str]:
-        """The first ``n`` non-empty values of column ``index`` (for the mapping page)."""
-        out = []
-        for row in self.rows:
-            value = row[index] if index < len(row) else None
-            if value not in (None, ""):
-                out.append(format_cell(value))
-                if len(out) == n:
-                    break
-        return out
+    def value_examples(self, index: int, n: int = 6) -> tuple[list[str], int]:
+        """For the mapping page: the first ``n`` of the *different* values of column ``index``,
+        sorted (numbers as numbers), and how many different values there are. Sorted per
+        column, so the examples of several columns never line up into a respondent's row."""
+        found = {
+            format_cell(row[index])
+            for row in self.rows
+            if index < len(row) and row[index] not in (None, "")
+        }
+
+        def order(text: str):
+            try:
+                return (0, float(text.replace(",", ".")), text)
+            except ValueError:
+                return (1, 0.0, text.casefold())
+
+        return sorted(found, key=order)[:n], len(found)
 
     def is_missing(self, column: str, value: float) -> bool:
         return any(low <= value <= high for low, high in self.missing.get(column, ()))

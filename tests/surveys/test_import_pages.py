@@ -204,3 +204,35 @@ def test_the_progress_ends_on_the_results_page(world, wave, client_for):  # noqa
     assert success.startswith("4 ") and wave.name in success
     page = client.get(url("survey_import", wave, job.pk))
     assert f'href="{results}"'.encode() in page.content
+
+
+def test_the_mapping_page_shows_each_columns_values_sorted_never_a_respondents_row(
+    world,
+    wave,  # noqa: F811
+    client_for,
+):
+    """The column examples are each column's different values, sorted: they help to map the
+    column but never line up into the first respondents' rows (regression: the page showed the
+    first three values of every column in file order)."""
+    client = client_for("coordinator")
+    content = to_csv(
+        header=["lopnr", "omr", "klotter"],
+        rows=[
+            ["7", "2281C1020", "4"],
+            ["3", "2281C1010", "1"],
+            ["5", "2281C1010", "2"],
+            *[[str(10 + i), "2281C1010", "2"] for i in range(10)],
+        ],
+    )
+    upload(client, wave, content)
+    job = SurveyImport.objects.get(wave=wave)
+    page = client.get(url("survey_import_mapping", wave, job.pk)).content.decode()
+
+    def examples(column):
+        row = page.split(f'data-column="{column}"')[1].split("</tr>")[0]
+        return row.split("<td>")[1].split("</td>")[0]
+
+    assert examples("omr") == "2281C1010, 2281C1020"
+    assert examples("klotter") == "1, 2, 4"
+    assert examples("lopnr").startswith("3, 5, 7, 10, 11, 12 … (13 ")
+    assert "7, " not in examples("lopnr")[:3]  # the first respondent is not first

@@ -127,7 +127,7 @@ def mapping(request, municipality, year: int, pk: int):
     form = MappingForm(
         request.POST or None,
         columns=parsed.columns,
-        first_values=[", ".join(parsed.first_values(i)) for i in range(len(parsed.columns))],
+        examples=[_examples(*parsed.value_examples(i)) for i in range(len(parsed.columns))],
         mapping=services.job_columns(job),
         questions=questions,
         can_keep=can_keep,
@@ -196,6 +196,14 @@ def preview(request, municipality, year: int, pk: int):
         ),
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _examples(values: list[str], different: int) -> str:
+    """ "1, 2, 3, 4, 9" or "1, 2, 3 … (4 222 different values)"."""
+    text = ", ".join(values)
+    if different > len(values):
+        text += " … " + _("(%(n)s different values)") % {"n": different}
+    return text
 
 
 def _job_page(request, municipality, wave, job):
