@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("brygga.incidents.urls")),
     path("", include("brygga.areastats.urls")),
     path("", include("brygga.surveys.urls")),
+    path("", include("brygga.situation.urls")),
     path("", include("brygga.audit.urls")),
     path("", include("brygga.core.urls")),
 ]

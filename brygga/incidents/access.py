@@ -20,6 +20,7 @@ from .models import (
     ImportJob,
     ImportProfile,
     Incident,
+    IncidentCount,
     NilReport,
     Open311Contact,
     Open311Key,
@@ -139,6 +140,14 @@ def can_publish_tip(resolver: AccessResolver, incident: Incident) -> bool:
     return resolver.can(VIEW, incident)
 
 
+def count_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    """The counts are aggregates shared by the municipality's partners (the lägesbild): whoever
+    can view the municipality reads them; nobody changes them (their writer is Brygga)."""
+    if action == VIEW:
+        return qs.filter(municipality_id__in=resolver.municipalities_with("view"))
+    return qs.none()
+
+
 def register() -> None:
     """Join the incidents app's models to the resolver (called from ``IncidentsConfig.ready``)."""
     register_rule(Incident, incident_rule)
@@ -150,6 +159,7 @@ def register() -> None:
     register_rule(Open311Key, open311_key_rule)
     register_rule(Open311Contact, open311_contact_rule)
     register_rule(Open311Request, open311_request_rule)
+    register_rule(IncidentCount, count_rule)
 
     register_create_abilities(Incident, ("report", "manage"))
     register_create_abilities(NilReport, ("report", "manage"))

@@ -24,8 +24,8 @@ class IncidentsConfig(AppConfig):
                 "ImportJob": ("progress", "processed_rows", "errors"),
                 "Open311Contact": ("email", "first_name", "last_name", "phone"),
             },
-            # placements are derived from the incidents and the areas, which are tracked
-            skip=("Open311Submission", "DisposedSource", "IncidentPlacement"),
+            # placements and counts are derived from the incidents and the areas (tracked)
+            skip=("Open311Submission", "DisposedSource", "IncidentPlacement", "IncidentCount"),
             redact={
                 "Incident": ("description", "place_description", "attributes"),
                 "Open311Request": ("published_text",),
@@ -107,6 +107,7 @@ def register_layout() -> None:
         ImportJob,
         ImportProfile,
         Incident,
+        IncidentCount,
         IncidentPlacement,
         NilReport,
         Open311Contact,
@@ -127,6 +128,7 @@ def register_layout() -> None:
             for m in (
                 Incident,
                 IncidentPlacement,
+                IncidentCount,
                 ImportProfile,
                 NilReport,
                 Open311Key,

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "brygga.incidents",
     "brygga.areastats",
     "brygga.surveys",
+    "brygga.situation",
     "brygga.api",
 ]
 

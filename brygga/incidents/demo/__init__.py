@@ -63,8 +63,10 @@ def load_incident_demo(*, today: date | None = None) -> dict:
     from brygga.core.models import Municipality
 
     from ..services.placements import place_municipality
+    from ..services.rollups import rebuild_counts
 
     with_layers = Municipality.objects.filter(area_layers__isnull=False).distinct()
     for pk in with_layers.values_list("pk", flat=True):
         place_municipality(municipality_id=pk)
+        rebuild_counts(municipality_id=pk)  # and counted (the lägesbild's rollup)
     return counts

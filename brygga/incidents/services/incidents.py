@@ -31,6 +31,7 @@ from brygga.core.models import Municipality, Organisation
 from ..location import Location, PointPlacer
 from ..models import Category, Incident, Source, Status, Visibility
 from .placements import last_incident_ids, place_incidents, place_new_incidents
+from .rollups import local_day, refresh_counts, refresh_days
 
 FUTURE_SLACK = timedelta(days=1)
 
@@ -147,13 +148,23 @@ def incident_create(
     incident.full_clean(exclude=["import_job"])
     incident.save()
     place_incidents(municipality_id=municipality.pk, incident_ids=[incident.pk])
+    _recount(incident)
     return incident
+
+
+def _recount(incident: Incident, *also) -> None:
+    """The lägesbild's counts of the incident's day (and of the days in ``also``: where an
+    edited incident was before), in the caller's transaction."""
+    if incident.municipality_id is not None:
+        days = {local_day(incident.occurred_from), *also}
+        refresh_counts(municipality_id=incident.municipality_id, days=days)
 
 
 @transaction.atomic
 def incident_update(*, actor, incident: Incident, **fields) -> Incident:
     if not resolver_for(actor).can(CHANGE, incident):
         raise PermissionDenied
+    was_on = local_day(incident.occurred_from)
     municipality = incident.municipality
     if "category" in fields and fields["category"].pk != incident.category_id:
         # An incident keeps a category that was deactivated after it was filed.
@@ -186,6 +197,7 @@ def incident_update(*, actor, incident: Incident, **fields) -> Incident:
     incident.save()
     if location is not None:  # moved: placed again in every layer
         place_incidents(municipality_id=incident.municipality_id, incident_ids=[incident.pk])
+    _recount(incident, was_on)
     return incident
 
 
@@ -201,6 +213,7 @@ def incident_set_status(*, actor, incident: Incident, status: str) -> Incident:
     incident.status = status
     incident.save(update_fields=["status", "updated_at"])
     _county_copies(incident).update(status=status, updated_at=incident.updated_at)
+    _recount(incident)  # (county-level events are not counted: their copies need nothing)
     return incident
 
 
@@ -224,6 +237,7 @@ def incident_delete(*, actor, incident: Incident) -> None:
     _county_copies(incident).update(
         deleted_at=incident.deleted_at, deleted_by=actor, updated_at=incident.updated_at
     )
+    _recount(incident)
     log_action(event_type="incident_deleted", subject=incident)
 
 
@@ -351,6 +365,7 @@ class IncidentBulkWriter:
         self.counties: dict[int, int] = {}
         self.placers: dict[int, PointPlacer] = {}
         self.county_members: dict[int, list[int]] | None = None
+        self.touched: dict[int, set] = {}
 
     def _placer(self, municipality_id: int) -> PointPlacer:
         if municipality_id not in self.placers:
@@ -424,7 +439,21 @@ class IncidentBulkWriter:
         _insert(self.db_columns, [r + const for r in zip(*values, strict=True)])
         # the new rows (and every municipality's copy of a county-level event), in every layer
         place_new_incidents(after=before)
+        for m, when, shared in zip(
+            columns["municipality_id"],
+            columns["occurred_from"],
+            columns["county_event"],
+            strict=True,
+        ):
+            if not shared:  # county-level events are not counted
+                self.touched.setdefault(m, set()).add(local_day(when))
         return len(rows)
+
+    def refresh_counts(self) -> int:
+        """Count again the days the writes so far touched (``IncidentCount``), once at the end
+        of the caller's transaction rather than per batch: an import's batches share days."""
+        touched, self.touched = self.touched, {}
+        return refresh_days(touched)
 
 
 def _datetime_adapter() -> Callable[[datetime | None], Any]:
@@ -463,6 +492,7 @@ def _insert(db_columns: list[str], rows: list[tuple]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
+@transaction.atomic
 def incidents_create_bulk(
     *,
     actor,
@@ -475,4 +505,6 @@ def incidents_create_bulk(
     writer = IncidentBulkWriter(
         actor=actor, municipality=municipality, columns=columns, constants=constants
     )
-    return writer.write(rows)
+    written = writer.write(rows)
+    writer.refresh_counts()
+    return written

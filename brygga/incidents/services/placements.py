@@ -39,6 +39,7 @@ from brygga.core.geo import _area_shape
 from brygga.core.models import Area, AreaLayer
 
 from ..models import Incident, IncidentPlacement
+from .rollups import days_of, refresh_counts
 
 BATCH_SIZE = 5000
 FEW = 20  # incidents placed with only the areas near them (a report, an edit)
@@ -240,9 +241,11 @@ def place_layer(
     if layer.pk not in placer.layers:
         return 0
     # an area moved to another layer takes its placements out of the old one
-    IncidentPlacement.objects.filter(municipality_id=m, area__layer=layer).exclude(
+    moved = IncidentPlacement.objects.filter(municipality_id=m, area__layer=layer).exclude(
         layer=layer
-    ).delete()
+    )
+    recount = {layer.pk, *moved.values_list("layer_id", flat=True).distinct().order_by()}
+    moved.delete()
     done = placed = 0
     last = 0
     if progress:
@@ -267,6 +270,11 @@ def place_layer(
         done += len(rows)
         if progress:
             progress(min(done, total), max(total, done))
+    # the layers' rows of the lägesbild's counts, every day at once (the totals are unchanged)
+    with transaction.atomic():
+        if AreaLayer.objects.filter(municipality_id=m, pk=layer.pk).exists():
+            days = days_of(incidents).get(m, ())
+            refresh_counts(municipality_id=m, days=days, layer_ids=recount)
     return placed
 
 

@@ -39,6 +39,7 @@ from brygga.core.models import Municipality
 
 from ...models import DisposedSource, ImportJob, Incident, PoliceTypeMapping, Source
 from ...services import IncidentBulkWriter
+from ...services.rollups import days_of
 from .. import jobs
 from .mapping import (
     FIELDS,
@@ -368,9 +369,13 @@ def _save(
             result.summaries += mapping.is_summary
         result.created += writer.write(new)
         if copies:
-            result.superseded += Incident.objects.filter(
+            superseded = Incident.objects.filter(
                 source=Source.POLICE, source_id__in=copies, deleted_at__isnull=True
-            ).update(deleted_at=now, updated_at=now)
+            )
+            for m, days in days_of(superseded).items():
+                writer.touched.setdefault(m, set()).update(days)
+            result.superseded += superseded.update(deleted_at=now, updated_at=now)
         report(start + len(batch))
+    writer.refresh_counts()
     if not events:
         report(0)

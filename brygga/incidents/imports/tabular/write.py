@@ -359,3 +359,4 @@ def write_rows(
         if t - last_report > 0.5:
             last_report = t
             progress("write", done, done / max(1, result.valid_rows))
+    writer.writer.refresh_counts()  # the days the import touched, in the import's transaction

@@ -1,0 +1,83 @@
+"""``IncidentCount``: the counted incidents of a municipality per local day, hour, category,
+stream and area — the rollup every figure of the lägesbild reads. Imported by (and part of)
+``brygga.incidents.models``; written only by ``services/rollups.py``, in the transaction of
+every write that changes what it counts."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from brygga.core.models import Area, AreaLayer, Municipality
+from brygga.core.tenant_keys import TenantForeignKey, TenantRow
+
+
+class Stream(models.TextChoices):
+    """Where a counted incident came from, as the lägesbild separates its sources."""
+
+    PARTNER = "partner", _("Partners' reports")
+    POLICE = "police", _("Police events")
+    REGISTER = "register", _("Register data")
+    PUBLIC = "public", _("Public tips")
+
+
+class IncidentCount(TenantRow, models.Model):
+    """How many counted incidents (and events: the sum of ``Incident.count``) one municipality
+    has for a local day and hour, a category and a stream.
+
+    Rows with an empty ``layer`` count every counted incident of the municipality; rows with a
+    layer count the incidents placed in ``area`` of that layer (``IncidentPlacement``), so an
+    area's figures and the municipality's come from the same table and an incident in no area
+    of a layer is still in the municipality's total. Derived data: never shown row by row,
+    not in the change history, rebuilt by ``brygga incident-counts --rebuild``."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+    category = models.ForeignKey("incidents.Category", on_delete=models.CASCADE, related_name="+")
+    stream = models.CharField(max_length=10, choices=Stream.choices)
+    layer = TenantForeignKey(
+        AreaLayer, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    area = TenantForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    incidents = models.PositiveIntegerField()
+    events = models.PositiveIntegerField()
+
+    class Meta:
+        app_label = "incidents"
+        verbose_name = _("incident count")
+        verbose_name_plural = _("incident counts")
+        indexes = [models.Index(fields=["municipality", "layer", "day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hour__lte=23), name="incident_count_hour_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(layer__isnull=True, area__isnull=True)
+                | models.Q(layer__isnull=False, area__isnull=False),
+                name="incident_count_area_in_layer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.hour}:00 category {self.category_id}: {self.events}"
+
+
+def counted_through(prefix: str = "") -> models.Q:
+    """The incidents the lägesbild counts, as a filter on ``prefix`` + the incident's fields
+    (``"incident__"`` from a placement): not deleted, not rejected, not a police summary, not a
+    county-level police event (it has no place in the municipality) and not a new public tip
+    (untrusted until it is reviewed)."""
+    f = {
+        f"{prefix}deleted_at__isnull": True,
+        f"{prefix}is_summary": False,
+        f"{prefix}county_event": False,
+    }
+    return (
+        models.Q(**f)
+        & ~models.Q(**{f"{prefix}status": "rejected"})
+        & ~models.Q(**{f"{prefix}source": "open311", f"{prefix}status": "new"})
+    )
+
+
+COUNTED = counted_through()

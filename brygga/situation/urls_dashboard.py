@@ -1,0 +1,3 @@
+"""Lägesbild pages: dashboard (see urls.py)."""
+
+urlpatterns: list = []

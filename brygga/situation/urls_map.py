@@ -1,0 +1,3 @@
+"""Lägesbild pages: map (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Lägesbild pages: ranking (see urls.py)."""
+
+urlpatterns: list = []

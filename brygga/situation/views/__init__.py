@@ -1,0 +1,1 @@
+"""Views of the lägesbild (situation report), one module per part."""
