@@ -6,3 +6,23 @@ class SituationConfig(AppConfig):
     name = "brygga.situation"
     label = "situation"
     verbose_name = _("Situation report")
+
+    def ready(self) -> None:
+        from brygga.audit.tracking import track_app_models
+
+        from . import access
+
+        access.register()
+        register_layout()
+        # the snapshot is recorded by the "situation_report_published" action (its hash), not
+        # copied into the change history
+        track_app_models(self, exclude={"SituationReport": ("snapshot",)})
+
+
+def register_layout() -> None:
+    """Every table of the app is a tenant table on a Citus cluster (``brygga.core.citus``)."""
+    from brygga.core.citus import register, tenant
+
+    from .models import ReportComment, SituationReport
+
+    register(tenant(SituationReport), tenant(ReportComment))
