@@ -375,6 +375,12 @@ BRYGGA_SURVEY_MIN_CELL = env.int("BRYGGA_SURVEY_MIN_CELL", default=30)
 if BRYGGA_SURVEY_MIN_CELL < 1:
     raise ImproperlyConfigured("BRYGGA_SURVEY_MIN_CELL must be at least 1.")
 
+# Lägesbild: in a report published for the council or the public, every count under this is
+# shown as "<5", with complementary suppression (brygga/situation/audiences.py).
+BRYGGA_SITUATION_MIN_COUNT = env.int("BRYGGA_SITUATION_MIN_COUNT", default=5)
+if BRYGGA_SITUATION_MIN_COUNT < 1:
+    raise ImproperlyConfigured("BRYGGA_SITUATION_MIN_COUNT must be at least 1.")
+
 # Audit trail: the HMAC keys of its hash chain, "id:base64key" pairs separated by commas; the
 # first signs new rows, the others verify the rows they signed (docs/ADMIN.md). Without the
 # variable a development key derived from SECRET_KEY is used; the production settings refuse to
