@@ -9,6 +9,10 @@
 * Only analysts and coordinators create, edit and publish; a published report is never changed
   (a new version supersedes it).
 * A comment is read with its report; it is changed (marked dealt with) by the report's writers.
+* An area assessment (EST's weekly "how did the area feel") is read by everyone who can view
+  the municipality (the weekly picture shows it per area); it is given for an organisation by
+  its members with ``report`` (or by those who manage the municipality).
+* A digest subscription is the user's own.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from brygga.core.access import (
     register_rule,
 )
 
-from .models import ReportComment, SituationReport
+from .models import AreaAssessment, DigestSubscription, ReportComment, SituationReport
 
 WRITE_ABILITIES = ("analyse", "manage")
 
@@ -74,9 +78,40 @@ def can_comment(resolver: AccessResolver, report: SituationReport) -> bool:
     )
 
 
+def assessment_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    if action == VIEW:
+        return qs.filter(municipality_id__in=resolver.municipalities_with("view"))
+    if action == CHANGE:
+        return qs.filter(
+            Q(municipality_id__in=resolver.municipalities_with("manage"))
+            | Q(organisation_id__in=resolver.organisations_with_ability("report"))
+        )
+    return qs.none()
+
+
+def subscription_rule(resolver: AccessResolver, qs: QuerySet, action: str) -> QuerySet:
+    return qs.filter(
+        user_id=resolver.user.pk, municipality_id__in=resolver.municipalities_with("view")
+    )
+
+
+def can_assess(resolver: AccessResolver, forum, organisation) -> bool:
+    """Whether the user may give ``organisation``'s assessments in ``forum`` (a member
+    organisation of the forum)."""
+    if not forum.organisations.filter(pk=organisation.pk).exists():
+        return False
+    return resolver.has_ability("manage", forum.municipality_id) or (
+        organisation.pk in resolver.organisations_with_ability("report", forum.municipality_id)
+    )
+
+
 def register() -> None:
     """Join the app's models to the resolver (called from ``SituationConfig.ready``)."""
     register_rule(SituationReport, report_rule)
     register_rule(ReportComment, comment_rule)
     register_create_abilities(SituationReport, WRITE_ABILITIES)
     register_create_abilities(ReportComment, WRITE_ABILITIES)
+    register_rule(AreaAssessment, assessment_rule)
+    register_rule(DigestSubscription, subscription_rule)
+    register_create_abilities(AreaAssessment, ("report", "manage"))
+    register_create_abilities(DigestSubscription, ("view",))

@@ -23,6 +23,11 @@ def register_layout() -> None:
     """Every table of the app is a tenant table on a Citus cluster (``brygga.core.citus``)."""
     from brygga.core.citus import register, tenant
 
-    from .models import ReportComment, SituationReport
+    from .models import AreaAssessment, DigestSubscription, ReportComment, SituationReport
 
-    register(tenant(SituationReport), tenant(ReportComment))
+    register(
+        tenant(SituationReport),
+        tenant(ReportComment),
+        tenant(AreaAssessment),
+        tenant(DigestSubscription),
+    )

@@ -143,3 +143,70 @@ class ReportComment(TenantRow, TimeStamped):
 
     def __str__(self) -> str:
         return f"comment on {self.report_id} ({self.section})"
+
+
+class AssessmentLevel(models.IntegerChoices):
+    """The EST scale of a reporter's assessment of an area's week."""
+
+    CALM = 1, _("Calm")
+    SOMEWHAT_UNEASY = 2, _("Somewhat uneasy")
+    UNEASY = 3, _("Uneasy")
+    VERY_UNEASY = 4, _("Very uneasy")
+
+
+class AreaAssessment(TenantRow, TimeStamped):
+    """One member organisation's assessment of one of a safety group's areas for one ISO week
+    (EST practice: every partner says how the area's situation felt that week). No free text:
+    what happened is reported as incidents."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    forum = TenantForeignKey(Forum, on_delete=models.CASCADE, related_name="+")
+    area = TenantForeignKey("core.Area", on_delete=models.CASCADE, related_name="+")
+    organisation = TenantForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField(_("week (Monday)"))
+    level = models.PositiveSmallIntegerField(_("assessment"), choices=AssessmentLevel.choices)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-week_start", "area_id", "organisation_id"]
+        verbose_name = _("area assessment")
+        verbose_name_plural = _("area assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "forum", "area", "organisation", "week_start"],
+                name="area_assessment_unique_week",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=1) & Q(level__lte=4), name="area_assessment_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.week_start}: {self.level}"
+
+
+class DigestSubscription(TenantRow, TimeStamped):
+    """A user's opt-in to a safety group's weekly picture by e-mail."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    forum = TenantForeignKey(Forum, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_sent_week = models.DateField(null=True, blank=True, editable=False)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("weekly digest subscription")
+        verbose_name_plural = _("weekly digest subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "forum", "user"], name="digest_subscription_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"digest of forum {self.forum_id} for user {self.user_id}"

@@ -16,7 +16,13 @@ class Migration(migrations.Migration):
     operations = [
         TenantPrimaryKey("situation_situationreport"),
         TenantPrimaryKey("situation_reportcomment"),
+        TenantPrimaryKey("situation_areaassessment"),
+        TenantPrimaryKey("situation_digestsubscription"),
         CompositeForeignKey("situation_situationreport", "forum_id", "core_forum"),
         CompositeForeignKey("situation_situationreport", "supersedes_id", "situation_situationreport"),
         CompositeForeignKey("situation_reportcomment", "report_id", "situation_situationreport"),
+        CompositeForeignKey("situation_areaassessment", "forum_id", "core_forum"),
+        CompositeForeignKey("situation_areaassessment", "area_id", "core_area"),
+        CompositeForeignKey("situation_areaassessment", "organisation_id", "core_organisation"),
+        CompositeForeignKey("situation_digestsubscription", "forum_id", "core_forum"),
     ]

@@ -18,8 +18,8 @@ from brygga.audit.services import log_action
 from brygga.core.access import CHANGE, VIEW, resolver_for
 from brygga.core.models import Forum, Municipality
 
-from .access import can_comment
-from .models import SECTION_KEYS, Audience, ReportComment, SituationReport
+from ..access import can_comment
+from ..models import SECTION_KEYS, Audience, ReportComment, SituationReport
 
 TEXT_MAX = 20_000  # characters per section
 
