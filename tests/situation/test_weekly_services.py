@@ -55,7 +55,7 @@ def test_nobody_assesses_for_an_organisation_they_do_not_report_for(world):
     cases = [
         ("reporter", world.orgs["housing"]),  # a member organisation, but not theirs
         ("viewer", world.orgs["kommun"]),  # not a member organisation of the group
-        ("analyst", world.orgs["police"]),  # the analyst role does not report
+        ("case_worker", world.orgs["social"]),  # no report ability, not a member
         ("outsider", world.orgs["field"]),
     ]
     for actor, org in cases:
