@@ -23,6 +23,7 @@ from brygga.incidents.imports import tabular
 from brygga.incidents.models import Category, ImportJob, ImportProfile, Incident, Source
 from brygga.incidents.open311 import services as open311
 from brygga.incidents.services.placements import place_incidents
+from brygga.incidents.services.rollups import local_day, refresh_counts
 
 from ..core.factories import SetupFactory, municipality
 
@@ -84,6 +85,15 @@ class IncidentFactory(SetupFactory):
         if create and extracted is not False:
             place_incidents(municipality_id=self.municipality_id, incident_ids=[self.pk])
 
+    @factory.post_generation
+    def counted(self, create, extracted, **kwargs):
+        """Counted in the lägesbild's rollup (``IncidentCount``), as every writer counts what
+        it writes (``counted=False``: not counted)."""
+        if create and extracted is not False and self.municipality_id is not None:
+            refresh_counts(
+                municipality_id=self.municipality_id, days={local_day(self.occurred_from)}
+            )
+
 
 class PoliceEventFactory(IncidentFactory):
     """An event of the police feed (no reporting organisation); ``county_level=True`` for one
@@ -119,6 +129,7 @@ class PoliceEventFactory(IncidentFactory):
             copy.municipality = other
             copy.save()
             place_incidents(municipality_id=other.pk, incident_ids=[copy.pk])
+            refresh_counts(municipality_id=other.pk, days={local_day(copy.occurred_from)})
 
 
 def make_incident(world, **kw) -> Incident:
