@@ -18,6 +18,12 @@ class SituationConfig(AppConfig):
         # copied into the change history
         track_app_models(self, exclude={"SituationReport": ("snapshot",)})
 
+    # --- what the app adds to core's pages (see brygga.core.hooks) --------------------------
+    def forum_panels(self, request, municipality, forum) -> list:
+        from .panels import forum_panels
+
+        return forum_panels(request, municipality, forum)
+
 
 def register_layout() -> None:
     """Every table of the app is a tenant table on a Citus cluster (``brygga.core.citus``)."""

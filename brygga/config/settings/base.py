@@ -375,6 +375,14 @@ BRYGGA_SURVEY_MIN_CELL = env.int("BRYGGA_SURVEY_MIN_CELL", default=30)
 if BRYGGA_SURVEY_MIN_CELL < 1:
     raise ImproperlyConfigured("BRYGGA_SURVEY_MIN_CELL must be at least 1.")
 
+# E-mail (the weekly digest of the safety groups, brygga/situation/digest.py): EMAIL_URL in
+# django-environ's form, e.g. smtp+tls://user:password@mail.example.se:587; without it the
+# messages are written to the log (console backend). Links in e-mails start with
+# BRYGGA_BASE_URL (e.g. https://brygga.sundsvall.se).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="brygga@localhost")
+BRYGGA_BASE_URL = env.str("BRYGGA_BASE_URL", default="")
+
 # Lägesbild: in a report published for the council or the public, every count under this is
 # shown as "<5", with complementary suppression (brygga/situation/audiences.py).
 BRYGGA_SITUATION_MIN_COUNT = env.int("BRYGGA_SITUATION_MIN_COUNT", default=5)
