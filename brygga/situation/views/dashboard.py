@@ -70,7 +70,12 @@ def _period_links(scope) -> list[dict]:
 def _form(request, municipality, scope) -> dict:
     """The filter form's choices and the values chosen (as given in the URL)."""
     layer = scope.layer if scope else None
-    areas = Area.objects.filter(municipality=municipality).defer("geometry").order_by("name")
+    areas = (
+        Area.objects.visible_to(request.user)
+        .filter(municipality=municipality)
+        .defer("geometry")
+        .order_by("name")
+    )
     if layer is not None:
         areas = areas.filter(layer=layer)
     return {
