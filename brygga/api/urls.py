@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from brygga.core import api as core_api
 from brygga.incidents import api as incidents_api
+from brygga.situation import api as situation_api
 from brygga.surveys import api as surveys_api
 
 from . import views
@@ -25,5 +26,10 @@ router.register("survey-waves", surveys_api.SurveyWaveViewSet, basename="surveyw
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.api_docs, name="docs"),
+    path(
+        "situation/<str:code>/dashboard/",
+        situation_api.DashboardView.as_view(),
+        name="situation-dashboard",
+    ),
     path("", include(router.urls)),
 ]

@@ -50,6 +50,8 @@ NOT_PAGES = {
     "incidents:import_profile_file": "an import profile as a JSON download",
     "areastats:export_csv": "the area statistics as a CSV download",
     "areastats:export_xlsx": "the area statistics as an Excel download",
+    "situation:export_csv": "a table of the lägesbild dashboard as a CSV download",
+    "situation:export_xlsx": "the lägesbild dashboard's tables as an Excel download",
     "surveys:codebook_export": "a survey wave's codebook as a CSV (or Excel) download",
     "surveys:export_csv": "a survey wave's aggregated results as a CSV download",
     "surveys:export_xlsx": "a survey wave's aggregated results as an Excel download",
