@@ -13,6 +13,8 @@ least ``min_baseline`` (3) earlier weeks qualify, which takes one earlier year: 
 reach :data:`WEEKS_NEEDED` weeks before the week. Without it the trend says how many weeks there
 are and how many are needed.
 
+Only weeks that are over are judged (a week still running would look like a drop).
+
 **Alarms.** :func:`~brygga.analysis.poisson_cusum` (a rise to 1.5 × the expected, threshold 5)
 and :func:`~brygga.analysis.ewma_alert` (λ 0.3, 3 standard deviations) run over the period's
 weeks with the baseline's expectation; weeks without a baseline leave them unchanged. A week is
@@ -40,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from brygga.analysis import ewma_alert, poisson_cusum, seasonal_baseline
+from brygga.incidents.services.rollups import local_day
 
 from . import counts
 from .scope import Period, Scope, _add_months
@@ -204,15 +207,30 @@ def _too_little(history: int, needed: int, first: dt.date | None) -> str:
     ) % {"have": history, "need": needed, "first": date_format(first, "j F Y")}
 
 
-def weekly_trend(user, scope: Scope) -> Trend:
+def today_local() -> dt.date:
+    return local_day(dt.datetime.now(dt.UTC))
+
+
+def weekly_trend(user, scope: Scope, *, today: dt.date | None = None) -> Trend:
     """The scope's weeks of the period against the seasonal baseline, with alarms (see the
-    module docstring). Reads only what ``user`` may read."""
+    module docstring). Only weeks that are over by ``today`` (default: today, local) are judged:
+    a week still running would look like a drop. Reads only what ``user`` may read."""
     period = scope.period
     first_week = monday(period.start)
-    first = first_day(user, scope, period.end)
-    earliest = monday(period.start.replace(year=period.start.year - YEARS_BACK))
+    last_week = min(monday(period.end), monday(today or today_local()) - dt.timedelta(weeks=1))
+    if last_week < first_week:
+        return Trend(
+            scope=scope,
+            weeks=[],
+            history_weeks=0,
+            weeks_needed=WEEKS_NEEDED,
+            first_day=None,
+            message=_("The period has no whole week that is over yet."),
+        )
+    first = first_day(user, scope, last_week + dt.timedelta(days=6))
+    earliest = monday(Period(period.start, period.start).shifted_years(YEARS_BACK).start)
     start = first_week if first is None else min(first_week, max(monday(first), earliest))
-    mondays, weekly, years, weeks = weekly_series(user, scope, start, period.end)
+    mondays, weekly, years, weeks = weekly_series(user, scope, start, last_week)
     n_hist = (first_week - start).days // 7
     base = seasonal_baseline(
         weekly,
@@ -300,10 +318,12 @@ def next_quarter(day: dt.date) -> Period:
     return Period(start, _add_months(start, 3) - dt.timedelta(days=1), "quarter")
 
 
-def monthly_history(user, scope: Scope) -> list[tuple[dt.date, int]]:
+def monthly_history(
+    user, scope: Scope, *, today: dt.date | None = None
+) -> list[tuple[dt.date, int]]:
     """Events per whole month, from the first month with a counted event to the last month
-    that ends within the period (at most ``YEARS_BACK`` years before the period's end)."""
-    end = scope.period.end
+    that ends within the period and before ``today`` (at most ``YEARS_BACK`` years)."""
+    end = min(scope.period.end, (today or today_local()) - dt.timedelta(days=1))
     last = end.replace(day=1)
     if (end + dt.timedelta(days=1)).day != 1:  # the period's last month is not whole
         last = _add_months(last, -1)
@@ -353,11 +373,11 @@ def _opt(v: float) -> float | None:
     return None if np.isnan(v) else float(v)
 
 
-def forecast(user, scope: Scope) -> Forecast:
-    """Expected events of the scope in the quarter after its period (see the module docstring).
-    Reads only what ``user`` may read."""
+def forecast(user, scope: Scope, *, today: dt.date | None = None) -> Forecast:
+    """Expected events of the scope in the quarter after its period (see the module docstring),
+    from the whole months that are over by ``today``. Reads only what ``user`` may read."""
     quarter = next_quarter(scope.period.end)
-    history = monthly_history(user, scope)
+    history = monthly_history(user, scope, today=today)
     targets = [_add_months(quarter.start, k) for k in range(3)]
     if history:
         m_exp, m_low, m_up = projection(history, targets)

@@ -199,3 +199,18 @@ def test_the_trend_section_renders_chart_table_sentences_and_forecast(world):
     assert sentences == trend.sentences
     assert fc.sentence in text(page)
     assert not find(page, None, attr="style") and not find(page, "script")
+
+
+def test_only_weeks_that_are_over_are_judged(world):
+    _fill(world)
+    user = world.users["coordinator"]
+    whole = trends.weekly_trend(user, _scope(world))
+    # on Wednesday 12 February the week of 10 February is still running
+    trend = trends.weekly_trend(user, _scope(world), today=dt.date(2025, 2, 12))
+    assert trend.weeks[-1].start == dt.date(2025, 2, 3)
+    assert trend.weeks == whole.weeks[: len(trend.weeks)]
+    with translation.override("en"):
+        running = trends.weekly_trend(user, _scope(world, "2025-V07"), today=dt.date(2025, 2, 12))
+    assert running.weeks == [] and "no whole week" in running.message
+    fc = trends.forecast(user, _scope(world), today=dt.date(2025, 2, 12))
+    assert fc.history[-1][0] == dt.date(2025, 1, 1)  # February is not over
