@@ -196,6 +196,11 @@ def _sentences(c: Comparison) -> list[str]:
     name = c.scope.municipality.name
     if own.rate is None:
         return [_("Brygga has no population figure for %(name)s.") % {"name": name}]
+    if c.country_municipalities == 0:
+        return [
+            _("Brygga holds no police events for %(period)s, so there is nothing to compare.")
+            % {"period": c.period.label}
+        ]
     parts = [_relation(own, r) for r in c.rows if r.key != "municipality" and r.rate is not None]
     out = [
         _(

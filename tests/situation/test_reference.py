@@ -210,3 +210,17 @@ def test_the_reference_section_renders_chart_table_and_sentence(world):
     assert [text(find(r, "th")[0]) for r in rows] == [r.label for r in comparison.rows]
     assert text(find(page, "p", cls="reference-sentence")[0]) == comparison.sentence
     assert not find(page, None, attr="style") and not find(page, "script")
+
+
+def test_a_period_without_police_events_says_so(world):
+    _fill()
+    with translation.override("en"):
+        comparison = reference.reference_comparison(
+            world.users["coordinator"], _scope(world, period="2021")
+        )
+    assert comparison.country_municipalities == 0 and comparison.similar == []
+    assert comparison.by_key["municipality"].events == 0
+    assert (
+        comparison.sentence
+        == "Brygga holds no police events for 2021, so there is nothing to compare."
+    )
