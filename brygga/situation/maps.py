@@ -239,9 +239,7 @@ def hotspots(user, scope: Scope, cell: int = CELL_DEFAULT) -> dict:
     permutations, FDR): a FeatureCollection of the significant cells with ``class`` (+3 … -3)
     and ``events``; ``summary`` counts the cells per class."""
     cg = cell_grid(user, scope, cell)
-    res = gi_star_grid(
-        cg.counts, mask=cg.mask, permutations=PERMUTATIONS, seed=SEED, fdr=True
-    )
+    res = gi_star_grid(cg.counts, mask=cg.mask, permutations=PERMUTATIONS, seed=SEED, fdr=True)
     classes = res.hotspot_class
     features = []
     rows, cols = np.nonzero(classes)

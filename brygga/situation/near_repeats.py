@@ -116,9 +116,7 @@ def _num(v: float, digits: int) -> str:
     return number_format(round(v, digits), digits)
 
 
-def describe(
-    kind: str, result: KnoxResult | None, n_events: int, distance: int, days: int
-) -> str:
+def describe(kind: str, result: KnoxResult | None, n_events: int, distance: int, days: int) -> str:
     """The finding in words (Swedish after translation): the risk ratio and p-value of the
     closest band when there are more near pairs than expected (p ≤ 0.05), else that no
     near-repeat pattern was found, or that there are too few events."""
@@ -187,16 +185,22 @@ def near_repeats(
     for code in KINDS:
         if scope.category_ids is not None:
             chosen = Category.objects.filter(pk__in=scope.category_ids)
-            if not chosen.filter(code=code).exists() and not chosen.filter(
-                parent__code=code
-            ).exists():
+            if (
+                not chosen.filter(code=code).exists()
+                and not chosen.filter(parent__code=code).exists()
+            ):
                 continue
         x, y, t = points_for(user, scope, code)
         n = int(x.size)
         result = None
         if n >= MIN_EVENTS:
             result = knox_test(
-                x, y, t, space_bands=distance, time_bands=days, permutations=PERMUTATIONS,
+                x,
+                y,
+                t,
+                space_bands=distance,
+                time_bands=days,
+                permutations=PERMUTATIONS,
                 seed=SEED,
             )
         out.append(

@@ -58,9 +58,7 @@ def incidents_in(user, scope: Scope, *, period: Period | None = None) -> QuerySe
     if scope.category_ids is not None:
         qs = qs.filter(category_id__in=scope.category_ids)
     if scope.areas:
-        qs = qs.filter(
-            placements__layer_id=scope.layer.pk, placements__area_id__in=scope.area_ids
-        )
+        qs = qs.filter(placements__layer_id=scope.layer.pk, placements__area_id__in=scope.area_ids)
     return qs
 
 

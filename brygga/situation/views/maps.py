@@ -38,7 +38,9 @@ def map_context(request, scope: Scope, *, cell: int | None = None) -> dict:
     code = scope.municipality.code
     cell = cell or maps.CELL_DEFAULT
     q = _query(scope, cell)
-    urls = {k: reverse(name, args=[code]) + (f"?{q}" if q else "") for k, name in LAYER_URLS.items()}
+    urls = {
+        k: reverse(name, args=[code]) + (f"?{q}" if q else "") for k, name in LAYER_URLS.items()
+    }
     return {
         "map_scope": scope,
         "map_cell": cell,
