@@ -103,6 +103,7 @@ def map_page(request, municipality):
             ),
             "distance": distance,
             "days": days,
+            "map_is_page": True,
             **map_context(request, scope, cell=cell),
         },
     )
