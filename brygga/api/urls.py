@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from brygga.core import api as core_api
 from brygga.incidents import api as incidents_api
 from brygga.situation import api as situation_api
+from brygga.situation import api_map as situation_map_api
 from brygga.surveys import api as surveys_api
 
 from . import views
@@ -30,6 +31,15 @@ urlpatterns = [
         "situation/<str:code>/dashboard/",
         situation_api.DashboardView.as_view(),
         name="situation-dashboard",
+    ),
+    # the lägesbild's map layers (situation/api_map.py)
+    path(
+        "situation/<str:code>/hotspots/",
+        situation_map_api.HotspotsView.as_view(),
+        name="situation-hotspots",
+    ),
+    path(
+        "situation/<str:code>/areas/", situation_map_api.AreasView.as_view(), name="situation-areas"
     ),
     path("", include(router.urls)),
 ]

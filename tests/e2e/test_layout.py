@@ -55,6 +55,11 @@ NOT_PAGES = {
     "surveys:codebook_export": "a survey wave's codebook as a CSV (or Excel) download",
     "surveys:export_csv": "a survey wave's aggregated results as a CSV download",
     "surveys:export_xlsx": "a survey wave's aggregated results as an Excel download",
+    # the lägesbild map's layers, fetched by situation_map.js
+    "situation:map_areas": "the situation map's areas as GeoJSON for the map script",
+    "situation:map_hotspots": "the situation map's hot-spot cells as GeoJSON for the map script",
+    "situation:map_density": "the situation map's density cells as GeoJSON for the map script",
+    "situation:map_police": "the situation map's police events as GeoJSON for the map script",
 }
 NOT_PAGE_PREFIXES = {
     "api:": "the REST API answers JSON to programs",
