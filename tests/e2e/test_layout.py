@@ -46,6 +46,8 @@ NOT_PAGES = {
     "incidents:export_csv": "a CSV download",
     "incidents:export_xlsx": "an Excel download",
     "incidents:export_geojson": "a GeoJSON download",
+    "situation:ranking_csv": "the priority ranking as a CSV download",
+    "situation:ranking_xlsx": "the priority ranking as an Excel download",
     "incidents:import_errors": "the import's errors as a CSV download",
     "incidents:import_profile_file": "an import profile as a JSON download",
     "areastats:export_csv": "the area statistics as a CSV download",
