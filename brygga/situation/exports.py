@@ -129,6 +129,7 @@ def tables(d: Dashboard) -> list[Table]:
             ],
         )
     )
+    out += _trend_tables(d)
     if ctx.survey_indices:
         cols = []
         for i in ctx.survey_indices:
@@ -142,6 +143,40 @@ def tables(d: Dashboard) -> list[Table]:
             rows.append(row)
         out.append(Table("trygghet", _("Survey indices"), ["area", "survey_year", *cols], rows))
     return out
+
+
+def _trend_tables(d: Dashboard) -> list[Table]:
+    """The weeks against the baseline, the forecast and the reference comparison."""
+    weeks = Table(
+        "veckor",
+        _("Weeks against the baseline"),
+        ["week_start", "year", "week", "events", "expected", "lower", "upper", "cusum", "ewma"],
+        [
+            [w.start.isoformat(), w.year, w.week, w.observed, _r(w.expected), _r(w.lower),
+             _r(w.upper), int(w.cusum), int(w.ewma)]
+            for w in d.trend.weeks
+        ],
+    )  # fmt: skip
+    fc = d.forecast
+    forecast = Table(
+        "prognos",
+        _("Forecast"),
+        ["month", "expected", "lower", "upper"],
+        [[m.start.isoformat()[:7], _r(m.expected), _r(m.lower), _r(m.upper)] for m in fc.months]
+        + [[fc.quarter.param(), _r(fc.expected), _r(fc.lower), _r(fc.upper)]],
+    )
+    reference = Table(
+        "jamforelse",
+        _("Police events compared with reference data"),
+        ["period", "group", "events", "population", "municipalities", "rate", "lower", "upper"],
+        [
+            [y.period.param(), r.label, r.events, r.population, r.municipalities, _r(r.rate),
+             _r(r.lower), _r(r.upper)]
+            for y in d.reference.history
+            for r in y.rows.values()
+        ],
+    )  # fmt: skip
+    return [weeks, forecast, reference]
 
 
 def _csv_text(value) -> str:

@@ -34,8 +34,11 @@ from brygga.core.models import Area
 from brygga.incidents.models import Category, Stream
 from brygga.surveys.selectors import survey_indicators, waves_for
 
+from . import reference
 from .counts import counts, total
+from .reference import reference_comparison
 from .scope import Period, Scope
+from .trends import Forecast, Trend, forecast, weekly_trend
 
 EARLIER_YEARS = 3
 WEEKDAYS = 7
@@ -412,6 +415,9 @@ class Dashboard:
     heat: HeatTable
     months: MonthProfile
     context: Context
+    trend: Trend
+    forecast: Forecast
+    reference: reference.Comparison
 
 
 def dashboard(user, scope: Scope) -> Dashboard:
@@ -424,6 +430,9 @@ def dashboard(user, scope: Scope) -> Dashboard:
         heat=heat_table(user, scope),
         months=month_profile(user, scope),
         context=area_context(user, scope),
+        trend=weekly_trend(user, scope),
+        forecast=forecast(user, scope),
+        reference=reference_comparison(user, scope),
     )
 
 
@@ -467,4 +476,42 @@ def as_dict(d: Dashboard) -> dict:
         "heat": _plain(d.heat),
         "months": _plain(d.months),
         "context": _plain(d.context),
+        "trend": {
+            "weeks": [
+                {
+                    "start": w.start.isoformat(),
+                    **{k: _plain(getattr(w, k)) for k in WEEK_KEYS},
+                }
+                for w in d.trend.weeks
+            ],
+            "history_weeks": d.trend.history_weeks,
+            "weeks_needed": d.trend.weeks_needed,
+            "message": d.trend.message,
+        },
+        "forecast": {
+            "quarter": _plain(d.forecast.quarter),
+            "months": [
+                {"start": m.start.isoformat(), **{k: _plain(getattr(m, k)) for k in RANGE_KEYS}}
+                for m in d.forecast.months
+            ],
+            **{k: _plain(getattr(d.forecast, k)) for k in RANGE_KEYS},
+            "sentence": d.forecast.sentence,
+            "message": d.forecast.message,
+        },
+        "reference": {
+            "rows": [_plain(r) for r in d.reference.rows],
+            "history": [
+                {"period": _plain(y.period), "rows": {k: _plain(r) for k, r in y.rows.items()}}
+                for y in d.reference.history
+            ],
+            "similar": d.reference.similar,
+            "sentence": d.reference.sentence,
+        },
     }
+
+
+WEEK_KEYS = (
+    "year", "week", "observed", "expected", "lower", "upper", "above", "below", "cusum", "ewma",
+    "sentence",
+)  # fmt: skip
+RANGE_KEYS = ("expected", "lower", "upper")

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -20,6 +21,7 @@ from brygga.incidents.services import categories_for
 
 from .. import charts, exports, figures
 from ..scope import Period, ScopeError, scope_from_query
+from .maps import map_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -164,8 +166,17 @@ def index(request, municipality):
         "context_rows": context_rows,
         "survey_rows": survey_rows,
         "hours": [f"{h:02d}" for h in range(24)],
+        **map_context(request, scope),
+        "ranking_url": reverse("situation:ranking", args=[municipality.code])
+        + (f"?{_ranking_query(scope)}" if _ranking_query(scope) else ""),
+        "weekly_url": reverse("situation:weekly", args=[municipality.code]),
     }
     return render(request, "situation/index.html", context)
+
+
+def _ranking_query(scope) -> str:
+    """The priority ranking of the same period, forum, areas and layer."""
+    return scope.query(kategori=None, kalla=None)
 
 
 def _export(request, municipality, fmt: str):
