@@ -20,6 +20,7 @@ from brygga.core.models import Municipality
 
 from ..imports import jobs
 from ..models import Category, ImportJob, ImportProfile, Incident, PoliceTypeMapping, Source
+from .rollups import days_of, refresh_days
 
 if TYPE_CHECKING:
     from ..imports.tabular import Detected, Mapping
@@ -172,7 +173,9 @@ def police_mapping_update(
         events.filter(county_event=False).count()
         + events.filter(county_event=True).values("source_id").distinct().count()
     )
+    touched = days_of(events)  # the lägesbild's counts of their days (category, summary)
     events.update(category=category, is_summary=is_summary, updated_at=timezone.now())
+    refresh_days(touched)
     log_action(
         event_type="police_type_mapping_changed",
         subject=mapping,

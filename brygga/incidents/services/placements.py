@@ -240,12 +240,16 @@ def place_layer(
     placer = Placer(m, layer_ids=[layer.pk])
     if layer.pk not in placer.layers:
         return 0
-    # an area moved to another layer takes its placements out of the old one
+    # an area moved to another layer takes its placements out of the old one, where its
+    # incidents are placed again (in the old layer's area that holds them now, if one does)
     moved = IncidentPlacement.objects.filter(municipality_id=m, area__layer=layer).exclude(
         layer=layer
     )
-    recount = {layer.pk, *moved.values_list("layer_id", flat=True).distinct().order_by()}
+    left = _left_behind(m, moved)
+    recount = {layer.pk, *left}
     moved.delete()
+    for old_layer, incident_ids in left.items():  # placed again among the old layer's areas
+        _place_in(m, old_layer, incident_ids)
     done = placed = 0
     last = 0
     if progress:
@@ -276,6 +280,31 @@ def place_layer(
             days = days_of(incidents).get(m, ())
             refresh_counts(municipality_id=m, days=days, layer_ids=recount)
     return placed
+
+
+def _left_behind(municipality_id: int, moved) -> dict[int, list[int]]:
+    """The incidents of the placements of areas that moved to another layer, by the layer
+    they were placed in."""
+    out: dict[int, list[int]] = {}
+    for layer_id, incident_id in moved.values_list("layer_id", "incident_id").order_by():
+        out.setdefault(layer_id, []).append(incident_id)
+    return out
+
+
+def _place_in(municipality_id: int, layer_id: int, incident_ids: list[int]) -> None:
+    """Place these incidents in one layer again (an area of it that held them moved away)."""
+    placer = Placer(municipality_id, layer_ids=[layer_id])
+    for start in range(0, len(incident_ids), BATCH_SIZE):
+        chunk = incident_ids[start : start + BATCH_SIZE]
+        with transaction.atomic():
+            IncidentPlacement.objects.filter(
+                municipality_id=municipality_id, layer_id=layer_id, incident_id__in=chunk
+            ).delete()
+            _insert(
+                placer.placements(
+                    _rows(Incident.objects.filter(municipality_id=municipality_id, pk__in=chunk))
+                )
+            )
 
 
 def place_municipality(

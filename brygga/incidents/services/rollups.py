@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, TruncDate
 
@@ -29,6 +29,7 @@ from ..models import Incident, IncidentCount, IncidentPlacement, Source, Stream
 from ..rollup_models import COUNTED, counted_through
 
 BATCH = 5000
+RANGES = 100  # day ranges per query
 
 
 def local_zone() -> ZoneInfo:
@@ -89,6 +90,38 @@ def _grouped(qs, prefix: str, extra: tuple[str, ...]):
     )
 
 
+def _grouped_here(qs, prefix: str, extra: tuple[str, ...]) -> list[dict]:
+    """:func:`_grouped` done in Python, for SQLite: its local day and hour are a Python
+    function called per row and per expression inside the query (about 6 s for a year of
+    40,000 incidents), where reading the rows and grouping them here takes a tenth of that."""
+    zone = local_zone()
+    streams = {Source.POLICE: Stream.POLICE, Source.IMPORT: Stream.REGISTER}
+    streams[Source.OPEN311] = Stream.PUBLIC
+    sums: dict[tuple, list[int]] = {}
+    fields = (*extra, f"{prefix}occurred_from", f"{prefix}category_id", f"{prefix}source")
+    for *where, when, category_id, source, count in qs.values_list(
+        *fields, f"{prefix}count"
+    ).order_by():
+        at = when.astimezone(zone)
+        key = (*where, at.date(), at.hour, category_id, streams.get(source, Stream.PARTNER))
+        found = sums.setdefault(key, [0, 0])
+        found[0] += 1
+        found[1] += count
+    out = []
+    for (*where, day, hour, category_id, stream), (n, events) in sums.items():
+        row = dict(zip(extra, where, strict=True))
+        row.update(r_day=day, r_hour=hour, r_stream=stream, r_incidents=n, r_events=events)
+        row[f"{prefix}category_id"] = category_id
+        out.append(row)
+    return out
+
+
+def _group(qs, prefix: str, extra: tuple[str, ...]):
+    if connection.vendor == "postgresql":
+        return _grouped(qs, prefix, extra)
+    return _grouped_here(qs, prefix, extra)
+
+
 def _rows(municipality_id: int, grouped, prefix: str) -> list[IncidentCount]:
     return [
         IncidentCount(
@@ -110,7 +143,7 @@ def _count(municipality_id: int, runs, layer_ids: list[int] | None) -> list[Inci
     rows: list[IncidentCount] = []
     if layer_ids is None:  # the municipality's totals
         qs = Incident.objects.filter(_in_days("", runs), COUNTED, municipality_id=municipality_id)
-        rows += _rows(municipality_id, _grouped(qs, "", ()), "")
+        rows += _rows(municipality_id, _group(qs, "", ()), "")
     placed = IncidentPlacement.objects.filter(
         _in_days("incident__", runs),
         counted_through("incident__"),
@@ -120,7 +153,7 @@ def _count(municipality_id: int, runs, layer_ids: list[int] | None) -> list[Inci
     if layer_ids is not None:
         placed = placed.filter(layer_id__in=layer_ids)
     rows += _rows(
-        municipality_id, _grouped(placed, "incident__", ("layer_id", "area_id")), "incident__"
+        municipality_id, _group(placed, "incident__", ("layer_id", "area_id")), "incident__"
     )
     return rows
 
@@ -137,8 +170,8 @@ def refresh_counts(
         return 0
     layers = None if layer_ids is None else list(layer_ids)
     written = 0
-    for start in range(0, len(runs), 100):  # keep the OR of day ranges short
-        chunk = runs[start : start + 100]
+    for start in range(0, len(runs), RANGES):  # keep the OR of day ranges short
+        chunk = runs[start : start + RANGES]
         stale = IncidentCount.objects.filter(municipality_id=municipality_id).filter(
             _day_ranges(chunk)
         )
