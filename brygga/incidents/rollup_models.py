@@ -47,7 +47,12 @@ class IncidentCount(TenantRow, models.Model):
         app_label = "incidents"
         verbose_name = _("incident count")
         verbose_name_plural = _("incident counts")
-        indexes = [models.Index(fields=["municipality", "layer", "day"])]
+        indexes = [
+            # the dashboard's reads: the totals or one layer's rows over a period
+            models.Index(fields=["municipality", "layer", "day"]),
+            # the writer's recount of some days (every layer and the totals)
+            models.Index(fields=["municipality", "day"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(hour__lte=23), name="incident_count_hour_valid"

@@ -45,7 +45,9 @@ def test_page_shows_the_figures_of_the_period(data, client_for):
     assert f'<td class="num">{events(counted(w, Period.parse("2024")))}</td>' in previous
     centrum = events(counted(w, Period.parse("2025"), area=[w.areas["centrum"]]))
     assert cell(page, "table-areas", "Centrum")[0] == str(centrum)
-    assert page.count('role="img"') == 4  # categories, areas, sources, months
+    # categories, areas, sources, months, the weeks against the baseline, the reference rates
+    assert page.count('role="img"') == 6
+    assert 'id="situation-map"' in page and 'id="trend-heading"' in page
     assert 'id="table-heat"' in page and "heat-9" in page
     assert 'style="' not in page.split('<main id="main"', 1)[1]  # CSP: no inline styles
 

@@ -324,6 +324,12 @@ def test_as_dict_holds_every_section(data):
         "heat",
         "months",
         "context",
+        "trend",
+        "forecast",
+        "reference",
     }
     assert out["headline"]["events"] == d.headline.events
+    assert [w["observed"] for w in out["trend"]["weeks"]] == [w.observed for w in d.trend.weeks]
+    assert out["forecast"]["quarter"]["param"] == "2026-K1"
+    assert [r["events"] for r in out["reference"]["rows"]] == [r.events for r in d.reference.rows]
     assert out["scope"]["period"]["param"] == "2025"
