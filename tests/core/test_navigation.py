@@ -19,15 +19,17 @@ def menu(response) -> str:
 def test_menu_lists_only_installed_modules(world, client_for):
     r = client_for("viewer").get("/kommuner/2281/")
     assert [item["key"] for item in r.context["nav_modules"]] == [
+        "situation",
         "incidents",
         "areastats",
         "surveys",
     ]
     nav = menu(r)
     assert 'href="/kommuner/2281/handelser/"' in nav
+    assert 'href="/kommuner/2281/lagesbild/"' in nav
     assert "aria-disabled" not in nav and "installerad" not in nav
     for key, label, _url in MODULES:
-        if key not in ("incidents", "areastats", "surveys"):
+        if key not in ("situation", "incidents", "areastats", "surveys"):
             assert str(label) not in nav
 
 
