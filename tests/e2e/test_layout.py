@@ -41,6 +41,8 @@ NOT_PAGES = {
     "core:home": "redirects to the user's municipality",
     "core:user_account": "the account actions of the user page: POST only",
     "incidents:weekly_nil": "“nothing to report” in the weekly round: POST only",
+    "situation:weekly_assess": "an organisation's area assessments in the weekly picture: POST only",
+    "situation:weekly_subscribe": "the weekly picture's e-mail opt-in: POST only",
     "incidents:incident_status": "the status change of the incident page: POST only",
     "incidents:open311_tip_publication": "publishing a tip's text: POST only",
     "incidents:export_csv": "a CSV download",

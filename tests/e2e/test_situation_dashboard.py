@@ -22,7 +22,11 @@ def test_coordinator_filters_the_dashboard(session_for, world):
     s.check()
     total = events(counted(world, Period.parse("2025")))
     assert s.page.locator(".headline-number").inner_text() == str(total)
-    assert s.page.locator("svg[role=img]").count() == 4
+    # categories, areas, sources, months, the weeks against the baseline, the reference rates
+    assert s.page.locator("svg[role=img]").count() == 6
+    # the map draws its layers and offers its layer control
+    s.page.locator("[data-situation-layers]").wait_for(state="visible")
+    assert s.page.locator("#situation-map .leaflet-interactive").count() > 0
     for table in ("#table-summary", "#table-categories", "#table-areas", "#table-heat"):
         assert s.page.locator(table).is_visible()
     # a quarter and one category, chosen with the form

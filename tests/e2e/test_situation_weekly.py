@@ -44,7 +44,7 @@ def test_a_reporter_reads_and_assesses_the_week(session_for, world):
     s.check()
     page = s.page
     assert page.locator("#weekly-categories tr.row-stands-out").count() == 1
-    assert "Mitthem" in page.locator("#weekly-round").inner_text()
+    assert "Mitthem" in page.locator("section[aria-labelledby=weekly-round]").inner_text()
     form = page.locator("form.assessment-form")
     form.get_by_label("Oroligt", exact=True).check()
     form.get_by_role("button").click()
@@ -52,9 +52,12 @@ def test_a_reporter_reads_and_assesses_the_week(session_for, world):
     s.check()
     row = page.locator("#weekly-areas tbody tr", has_text="Centrum")
     assert "3,0" in row.inner_text() or "3.0" in row.inner_text()
-    page.locator("#weekly-digest button").click()
+    page.locator("section[aria-labelledby=weekly-digest] button").click()
     page.wait_for_load_state()
-    assert page.locator("#weekly-digest input[name=on][value='0']").count() == 1
+    assert (
+        page.locator("section[aria-labelledby=weekly-digest] input[name=on][value='0']").count()
+        == 1
+    )
     s.goto(f"/kommuner/2281/forum/{world.forums['safety'].pk}/")
     s.check()
     assert page.locator("#panel-weekly-heading").count() == 1
