@@ -188,8 +188,8 @@ def report_detail(request, municipality, pk):
     return render(request, "situation/report_draft.html", context, status=400 if error else 200)
 
 
-@require_POST
 @municipality_view()
+@require_POST
 def report_texts(request, municipality, pk):
     report = _report(request, municipality, pk)
     if not resolver_for(request.user).can(CHANGE, report):
@@ -199,8 +199,8 @@ def report_texts(request, municipality, pk):
     return redirect(_url("report_detail", municipality, report.pk))
 
 
-@require_POST
 @municipality_view()
+@require_POST
 def report_comment(request, municipality, pk):
     report = _report(request, municipality, pk)
     if not can_comment(resolver_for(request.user), report):
@@ -214,8 +214,8 @@ def report_comment(request, municipality, pk):
     return redirect(_url("report_detail", municipality, report.pk) + f"#section-{section}")
 
 
-@require_POST
 @municipality_view()
+@require_POST
 def comment_resolve(request, municipality, pk):
     qs = ReportComment.objects.visible_to(request.user).filter(municipality=municipality)
     comment = get_object_or_404(qs.select_related("report"), pk=pk)
@@ -246,8 +246,8 @@ def report_publish(request, municipality, pk):
     )
 
 
-@require_POST
 @municipality_view()
+@require_POST
 def report_new_version(request, municipality, pk):
     report = _report(request, municipality, pk)
     if not report.is_published or not _is_writer(request, municipality):
