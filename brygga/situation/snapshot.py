@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -120,7 +121,11 @@ def _protect_heat(table: dict, k: int) -> None:
     rows = table["rows"]
     matrix = [[int(v) for v in r[1:25]] for r in rows]
     prot = audiences.protect_table(matrix, k)
-    rows_hidden = prot.total_hidden[0]
+    # the weekdays' totals add up to the shown headline: complete them as a line too
+    totals = [sum(r) for r in matrix]
+    rows_hidden, _all = audiences._complete_line(
+        np.asarray(totals, dtype=np.int64), np.asarray(prot.total_hidden[0], dtype=bool), k
+    )
     for i, r in enumerate(rows):
         for h in range(24):
             if prot.hidden[i][h]:

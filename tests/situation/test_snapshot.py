@@ -165,6 +165,11 @@ def test_for_the_public_no_count_under_k_and_no_recoverable_cell(data, settings)
         hidden = np.array([v == f"<{K}" for v in row[1:25]])
         total_shown = row[25] != f"<{K}"
         assert recoverable_cells(open_row[1:25], hidden, total_shown, K) == []
+    # nor can a weekday's hidden total be worked out from the shown headline
+    if isinstance(public["meta"]["headline"]["events"], int):
+        totals = [row[25] for row in open_heat["rows"]]
+        hidden = np.array([row[25] == f"<{K}" for row in heat["rows"]])
+        assert recoverable_cells(totals, hidden, True, K) == []
     # the free-text observations stay with the partners; the analyst's summary is kept
     assert public["other"]["text"] == "" and open_["other"]["text"] == texts["other"]
     assert public["summary"]["text"] == "Sammanfattning."
