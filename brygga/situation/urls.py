@@ -2,7 +2,7 @@
 the map and its layers (``urls_map``), the priority areas (``urls_ranking``) and the EST weekly
 picture of the safety groups (``urls_weekly``)."""
 
-from . import urls_dashboard, urls_map, urls_ranking, urls_weekly
+from . import urls_dashboard, urls_map, urls_ranking, urls_reports, urls_weekly
 
 app_name = "situation"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     *urls_map.urlpatterns,
     *urls_ranking.urlpatterns,
     *urls_weekly.urlpatterns,
+    *urls_reports.urlpatterns,
 ]
