@@ -49,7 +49,7 @@ class Protected:
     k: int
 
 
-def _complete_line(values: np.ndarray, hidden: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
+def complete_line(values: np.ndarray, hidden: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
     """Hide more cells of one line with a shown total until no hidden cell can be worked out
     and the hidden cells do not add up to a small number; returns (hidden, total hidden)."""
     hidden = hidden.copy()
@@ -75,7 +75,7 @@ def protect_line(counts: Sequence[int], k: int | None = None) -> Protected:
     k = k or min_count()
     values = np.asarray(counts, dtype=np.int64)
     primary = suppress_small_counts(values, k).suppressed
-    hidden, total_hidden = _complete_line(values, primary, k)
+    hidden, total_hidden = complete_line(values, primary, k)
     if int(values.sum()) < k:
         total_hidden = True
     return Protected(hidden=hidden, total_hidden=total_hidden, k=k)
@@ -93,10 +93,10 @@ def protect_table(matrix, k: int | None = None) -> Protected:
         before = hidden.copy()
         for i in range(m.shape[0]):
             if not rows_hidden[i]:
-                hidden[i], rows_hidden[i] = _complete_line(m[i], hidden[i], k)
+                hidden[i], rows_hidden[i] = complete_line(m[i], hidden[i], k)
         for j in range(m.shape[1]):
             if not cols_hidden[j]:
-                hidden[:, j], cols_hidden[j] = _complete_line(m[:, j], hidden[:, j], k)
+                hidden[:, j], cols_hidden[j] = complete_line(m[:, j], hidden[:, j], k)
         if (hidden == before).all():
             break
     rows_hidden |= m.sum(axis=1) < k

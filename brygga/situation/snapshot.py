@@ -123,7 +123,7 @@ def _protect_heat(table: dict, k: int) -> None:
     prot = audiences.protect_table(matrix, k)
     # the weekdays' totals add up to the shown headline: complete them as a line too
     totals = [sum(r) for r in matrix]
-    rows_hidden, _all = audiences._complete_line(
+    rows_hidden, _all = audiences.complete_line(
         np.asarray(totals, dtype=np.int64), np.asarray(prot.total_hidden[0], dtype=bool), k
     )
     for i, r in enumerate(rows):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from brygga.core.access import VIEW
+from brygga.core.access import VIEW, resolver_for
 from brygga.core.models import Area
 from brygga.core.selectors import forums_for
 from brygga.core.views.decorators import municipality_view
@@ -20,6 +20,7 @@ from brygga.incidents.models import Stream
 from brygga.incidents.services import categories_for
 
 from .. import charts, exports, figures
+from ..models import SituationReport
 from ..scope import Period, ScopeError, scope_from_query
 from .maps import map_context
 
@@ -170,6 +171,9 @@ def index(request, municipality):
         "ranking_url": reverse("situation:ranking", args=[municipality.code])
         + (f"?{_ranking_query(scope)}" if _ranking_query(scope) else ""),
         "weekly_url": reverse("situation:weekly", args=[municipality.code]),
+        "can_write_report": resolver_for(request.user).can_create_in(
+            SituationReport, municipality
+        ),
     }
     return render(request, "situation/index.html", context)
 
