@@ -96,7 +96,7 @@ def test_draft_comment_publish_and_the_frozen_page(data, client_for):
 
     # publishing: a confirmation that says the figures are frozen, then the POST
     confirm = coordinator.get(url("report_publish", world, report.pk)).content.decode()
-    assert "frozen" in confirm or "fryses" in confirm
+    assert "frozen" in confirm or "låses" in confirm
     assert reporter.post(url("report_publish", world, report.pk)).status_code == 403
     coordinator.post(url("report_publish", world, report.pk))
     report.refresh_from_db()
