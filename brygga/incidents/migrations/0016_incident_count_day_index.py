@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0009_area_layer_keys'),
-        ('incidents', '0015_incident_count_keys'),
+        ("core", "0009_area_layer_keys"),
+        ("incidents", "0015_incident_count_keys"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='incidentcount',
-            index=models.Index(fields=['municipality', 'day'], name='incidents_i_municip_bd3cb0_idx'),
+            model_name="incidentcount",
+            index=models.Index(
+                fields=["municipality", "day"], name="incidents_i_municip_bd3cb0_idx"
+            ),
         ),
     ]

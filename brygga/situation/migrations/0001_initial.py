@@ -8,112 +8,338 @@ import brygga.core.tenant_keys
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0009_area_layer_keys'),
+        ("core", "0009_area_layer_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SituationReport',
+            name="SituationReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('period_start', models.DateField(verbose_name='period from')),
-                ('period_end', models.DateField(verbose_name='period to')),
-                ('scope', models.JSONField(blank=True, default=dict, verbose_name='scope')),
-                ('audience', models.CharField(choices=[('partners', "The forum's partners"), ('council', 'Council and politicians'), ('public', 'Public')], default='partners', max_length=10, verbose_name='audience')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10, verbose_name='state')),
-                ('texts', models.JSONField(blank=True, default=dict, verbose_name='texts')),
-                ('ranking_weights', models.JSONField(blank=True, default=dict, verbose_name='ranking weights')),
-                ('version', models.PositiveSmallIntegerField(default=1, verbose_name='version')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('snapshot', models.JSONField(blank=True, editable=False, null=True, verbose_name='snapshot')),
-                ('snapshot_sha256', models.CharField(blank=True, editable=False, max_length=64)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('forum', brygga.core.tenant_keys.TenantForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.forum', verbose_name='forum')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.municipality', verbose_name='municipality')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', brygga.core.tenant_keys.TenantForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='situation.situationreport', verbose_name='new version of')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("period_start", models.DateField(verbose_name="period from")),
+                ("period_end", models.DateField(verbose_name="period to")),
+                ("scope", models.JSONField(blank=True, default=dict, verbose_name="scope")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("partners", "The forum's partners"),
+                            ("council", "Council and politicians"),
+                            ("public", "Public"),
+                        ],
+                        default="partners",
+                        max_length=10,
+                        verbose_name="audience",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("texts", models.JSONField(blank=True, default=dict, verbose_name="texts")),
+                (
+                    "ranking_weights",
+                    models.JSONField(blank=True, default=dict, verbose_name="ranking weights"),
+                ),
+                ("version", models.PositiveSmallIntegerField(default=1, verbose_name="version")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published"),
+                ),
+                (
+                    "snapshot",
+                    models.JSONField(
+                        blank=True, editable=False, null=True, verbose_name="snapshot"
+                    ),
+                ),
+                ("snapshot_sha256", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "forum",
+                    brygga.core.tenant_keys.TenantForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.forum",
+                        verbose_name="forum",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.municipality",
+                        verbose_name="municipality",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    brygga.core.tenant_keys.TenantForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="situation.situationreport",
+                        verbose_name="new version of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'situation report',
-                'verbose_name_plural': 'situation reports',
-                'ordering': ['-period_end', '-version', '-id'],
+                "verbose_name": "situation report",
+                "verbose_name_plural": "situation reports",
+                "ordering": ["-period_end", "-version", "-id"],
             },
             bases=(brygga.core.tenant_keys.TenantRow, models.Model),
         ),
         migrations.CreateModel(
-            name='ReportComment',
+            name="ReportComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('section', models.CharField(choices=[('summary', 'Summary'), ('crime', 'Crime: extent, development, places, times and kinds of offence'), ('insecurity', 'Consequences and insecurity'), ('other', 'Other relevant information'), ('analysis', 'Analysis'), ('priorities', 'Prioritised problems and areas'), ('sources', 'Sources and methods')], max_length=20, verbose_name='section')),
-                ('text', models.TextField(verbose_name='comment')),
-                ('resolved', models.BooleanField(default=False, verbose_name='dealt with')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.municipality')),
-                ('report', brygga.core.tenant_keys.TenantForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='situation.situationreport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("summary", "Summary"),
+                            (
+                                "crime",
+                                "Crime: extent, development, places, times and kinds of offence",
+                            ),
+                            ("insecurity", "Consequences and insecurity"),
+                            ("other", "Other relevant information"),
+                            ("analysis", "Analysis"),
+                            ("priorities", "Prioritised problems and areas"),
+                            ("sources", "Sources and methods"),
+                        ],
+                        max_length=20,
+                        verbose_name="section",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="comment")),
+                ("resolved", models.BooleanField(default=False, verbose_name="dealt with")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.municipality",
+                    ),
+                ),
+                (
+                    "report",
+                    brygga.core.tenant_keys.TenantForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="situation.situationreport",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'comment on a situation report',
-                'verbose_name_plural': 'comments on situation reports',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "comment on a situation report",
+                "verbose_name_plural": "comments on situation reports",
+                "ordering": ["created_at", "id"],
             },
             bases=(brygga.core.tenant_keys.TenantRow, models.Model),
         ),
         migrations.CreateModel(
-            name='AreaAssessment',
+            name="AreaAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('week_start', models.DateField(verbose_name='week (Monday)')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Calm'), (2, 'Somewhat uneasy'), (3, 'Uneasy'), (4, 'Very uneasy')], verbose_name='assessment')),
-                ('area', brygga.core.tenant_keys.TenantForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.area')),
-                ('assessed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('forum', brygga.core.tenant_keys.TenantForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.forum')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.municipality')),
-                ('organisation', brygga.core.tenant_keys.TenantForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("week_start", models.DateField(verbose_name="week (Monday)")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Calm"),
+                            (2, "Somewhat uneasy"),
+                            (3, "Uneasy"),
+                            (4, "Very uneasy"),
+                        ],
+                        verbose_name="assessment",
+                    ),
+                ),
+                (
+                    "area",
+                    brygga.core.tenant_keys.TenantForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.area",
+                    ),
+                ),
+                (
+                    "assessed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "forum",
+                    brygga.core.tenant_keys.TenantForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.forum",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.municipality",
+                    ),
+                ),
+                (
+                    "organisation",
+                    brygga.core.tenant_keys.TenantForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'area assessment',
-                'verbose_name_plural': 'area assessments',
-                'ordering': ['-week_start', 'area_id', 'organisation_id'],
-                'constraints': [models.UniqueConstraint(fields=('municipality', 'forum', 'area', 'organisation', 'week_start'), name='area_assessment_unique_week'), models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 4)), name='area_assessment_level_valid')],
+                "verbose_name": "area assessment",
+                "verbose_name_plural": "area assessments",
+                "ordering": ["-week_start", "area_id", "organisation_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("municipality", "forum", "area", "organisation", "week_start"),
+                        name="area_assessment_unique_week",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("level__gte", 1), ("level__lte", 4)),
+                        name="area_assessment_level_valid",
+                    ),
+                ],
             },
             bases=(brygga.core.tenant_keys.TenantRow, models.Model),
         ),
         migrations.CreateModel(
-            name='DigestSubscription',
+            name="DigestSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('last_sent_week', models.DateField(blank=True, editable=False, null=True)),
-                ('forum', brygga.core.tenant_keys.TenantForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.forum')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.municipality')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("last_sent_week", models.DateField(blank=True, editable=False, null=True)),
+                (
+                    "forum",
+                    brygga.core.tenant_keys.TenantForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.forum",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.municipality",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'weekly digest subscription',
-                'verbose_name_plural': 'weekly digest subscriptions',
-                'constraints': [models.UniqueConstraint(fields=('municipality', 'forum', 'user'), name='digest_subscription_unique')],
+                "verbose_name": "weekly digest subscription",
+                "verbose_name_plural": "weekly digest subscriptions",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("municipality", "forum", "user"), name="digest_subscription_unique"
+                    )
+                ],
             },
             bases=(brygga.core.tenant_keys.TenantRow, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='situationreport',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='situation_report_period_order'),
+            model_name="situationreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="situation_report_period_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='situationreport',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'published'), ('snapshot__isnull', False)), models.Q(('state', 'draft'), ('snapshot__isnull', True)), _connector='OR'), name='situation_report_snapshot_when_published'),
+            model_name="situationreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "published"), ("snapshot__isnull", False)),
+                    models.Q(("state", "draft"), ("snapshot__isnull", True)),
+                    _connector="OR",
+                ),
+                name="situation_report_snapshot_when_published",
+            ),
         ),
     ]

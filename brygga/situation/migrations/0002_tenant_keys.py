@@ -19,7 +19,9 @@ class Migration(migrations.Migration):
         TenantPrimaryKey("situation_areaassessment"),
         TenantPrimaryKey("situation_digestsubscription"),
         CompositeForeignKey("situation_situationreport", "forum_id", "core_forum"),
-        CompositeForeignKey("situation_situationreport", "supersedes_id", "situation_situationreport"),
+        CompositeForeignKey(
+            "situation_situationreport", "supersedes_id", "situation_situationreport"
+        ),
         CompositeForeignKey("situation_reportcomment", "report_id", "situation_situationreport"),
         CompositeForeignKey("situation_areaassessment", "forum_id", "core_forum"),
         CompositeForeignKey("situation_areaassessment", "area_id", "core_area"),

@@ -171,9 +171,7 @@ def index(request, municipality):
         "ranking_url": reverse("situation:ranking", args=[municipality.code])
         + (f"?{_ranking_query(scope)}" if _ranking_query(scope) else ""),
         "weekly_url": reverse("situation:weekly", args=[municipality.code]),
-        "can_write_report": resolver_for(request.user).can_create_in(
-            SituationReport, municipality
-        ),
+        "can_write_report": resolver_for(request.user).can_create_in(SituationReport, municipality),
     }
     return render(request, "situation/index.html", context)
 
