@@ -8,8 +8,10 @@ import pytest
 from django.utils import timezone
 
 from brygga.situation.models import AreaAssessment, DigestSubscription
+from brygga.situation.ranking import quarterly_group_ranking
 
 from ..incidents.factories import make_incident
+from .test_ranking import YEAR, ranked  # noqa: F401  (the ranking's world, with populations)
 
 pytestmark = pytest.mark.django_db
 URL = "/kommuner/2281/lagesbild/veckobild/"
@@ -106,3 +108,25 @@ def test_the_safety_groups_page_shows_its_last_week(client_for, world):
     other = world.forums["sspf"]
     html = client_for("coordinator").get(f"/kommuner/2281/forum/{other.pk}/").content.decode()
     assert 'id="panel-weekly-heading"' not in html  # only safety groups have one
+
+
+def test_the_page_names_the_quarters_areas_most_in_need(client_for, ranked):  # noqa: F811
+    """EST's quarterly choice: the group's areas ranked for the last full quarter before the
+    shown week's end, as the priority ranking ranks them, with a link to the whole ranking."""
+    w, forum = ranked, ranked.forums["safety"]
+    week = dt.date(YEAR + 1, 1, 12)  # a Monday; the last full quarter is YEAR's fourth
+    params = {"forum": forum.pk, "vecka": _param(week)}
+    r = client_for("viewer").get(URL, params)
+    assert r.context["quarter"]["areas"] == []  # one area alone has no score to rank by
+    forum.areas.add(
+        w.areas["nacksta"], w.areas["haga"], through_defaults={"municipality": w.sundsvall}
+    )
+    r = client_for("viewer").get(URL, params)
+    assert r.status_code == 200
+    expected = quarterly_group_ranking(w.users["viewer"], forum, week + dt.timedelta(days=7))
+    shown = r.context["quarter"]["areas"]
+    assert [a.name for a in shown] == [a.name for a in expected.areas if a.score is not None]
+    assert len(shown) == 3
+    listed = r.content.decode().split('id="weekly-quarter-ranking"')[1].split("</ol>")[0]
+    assert [listed.index(a.name) for a in shown] == sorted(listed.index(a.name) for a in shown)
+    assert f"period={YEAR}-K4" in r.context["quarter"]["url"]

@@ -24,6 +24,7 @@ from brygga.incidents.selectors import safety_groups_for
 from .. import services
 from ..access import can_assess
 from ..models import AreaAssessment, AssessmentLevel, DigestSubscription
+from ..ranking import last_full_quarter, quarterly_group_ranking
 from ..scope import Period, ScopeError
 from ..weekly import weekly_picture
 
@@ -78,6 +79,7 @@ def weekly(request, municipality):
     elif groups:
         forum = groups[0]
     picture = weekly_picture(request.user, forum, week_start) if forum is not None else None
+    quarter = _quarter(request.user, municipality, forum, week_start) if forum else None
     organisations = _assessable(request.user, forum) if forum is not None else []
     given = {}
     if forum is not None and organisations:
@@ -119,6 +121,7 @@ def weekly(request, municipality):
             "levels": AssessmentLevel.choices,
             "forms": forms,
             "subscribed": subscribed,
+            "quarter": quarter,
             "has_email": bool(request.user.email),
             "prev_url": _url(municipality, forum, week_start - dt.timedelta(days=7))
             if forum
@@ -129,6 +132,24 @@ def weekly(request, municipality):
         },
         status=400 if error else 200,
     )
+
+
+def _quarter(user, municipality, forum, week_start: dt.date) -> dict | None:
+    """The last full quarter before the shown week's end: the group's areas ranked by need
+    (the priority ranking with its default weights), the top five with their drivers."""
+    today = week_start + dt.timedelta(days=7)
+    try:
+        ranking = quarterly_group_ranking(user, forum, today)
+    except ScopeError:
+        return None  # the group has no areas to rank
+    period = last_full_quarter(today)
+    scored = [a for a in ranking.areas if a.score is not None]
+    url = reverse("situation:ranking", kwargs={"code": municipality.code})
+    return {
+        "label": period.label,
+        "areas": scored[:5] if len(scored) > 1 else [],  # one area alone ranks nothing
+        "url": f"{url}?forum={forum.pk}&period={period.param()}",
+    }
 
 
 def _forum(request, municipality):
