@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Avg, Max
+from django.db.models import Avg
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -109,19 +109,19 @@ class WeeklyPicture:
     trend_weeks: list[dt.date] = field(default_factory=list)
 
 
-def _by_category(user, scope: Scope, period: Period) -> dict[int, int]:
-    return {
-        r["main_category"]: r["events"]
-        for r in rollup.counts(user, scope, ("main_category",), period=period)
-    }
+def _weeks_by_category(user, scope: Scope, week_start: dt.date) -> list[dict[int, int]]:
+    """Events per main category in the week (index 0) and each of the ``BASELINE_WEEKS``
+    before (index k is k weeks earlier), from one read of the rollup."""
+    first = week_start - dt.timedelta(weeks=BASELINE_WEEKS)
+    out: list[dict[int, int]] = [{} for _ in range(BASELINE_WEEKS + 1)]
+    span = Period(first, week_start + dt.timedelta(days=6))
+    for r in rollup.counts(user, scope, ("day", "main_category"), period=span):
+        week = out[BASELINE_WEEKS - (r["day"] - first).days // 7]
+        week[r["main_category"]] = week.get(r["main_category"], 0) + int(r["events"])
+    return out
 
 
-def _categories(user, scope: Scope, week_start: dt.date) -> list[CategoryWeek]:
-    now = _by_category(user, scope, week_period(week_start))
-    history = [
-        _by_category(user, scope, week_period(week_start - dt.timedelta(weeks=k)))
-        for k in range(1, BASELINE_WEEKS + 1)
-    ]
+def _categories(now: dict[int, int], history: list[dict[int, int]]) -> list[CategoryWeek]:
     ids = set(now) | {c for h in history for c in h}
     names = Category.objects.in_bulk(ids)
     out = []
@@ -181,15 +181,12 @@ def _assessments(user, forum: Forum, week_start: dt.date) -> list[AreaAssessment
     for area in forum.areas.filter(municipality_id=forum.municipality_id).order_by("name"):
         mine = [a for a in this_week if a.area_id == area.pk]
         levels = [a.level for a in mine]
-        summary = visible.filter(week_start=week_start, area=area).aggregate(
-            mean=Avg("level"), highest=Max("level")
-        )
         row = AreaAssessments(
             area_id=area.pk,
             area_name=area.name,
             by_organisation=[(a.organisation.name, a.level) for a in mine],
-            mean=summary["mean"],
-            highest=summary["highest"],
+            mean=sum(levels) / len(levels) if levels else None,
+            highest=max(levels, default=None),
             trend=[per_week.get((area.pk, w)) for w in weeks],
         )
         if levels:
@@ -213,12 +210,9 @@ def weekly_picture(user, forum: Forum, week_start: dt.date) -> WeeklyPicture:
     starts on Monday ``week_start``."""
     scope = forum_scope(forum, week_period(week_start))
     has_areas = bool(scope.areas)
-    categories = _categories(user, scope, week_start) if has_areas else []
-    baseline = [
-        rollup.total(user, scope, period=week_period(week_start - dt.timedelta(weeks=k)))
-        for k in range(1, BASELINE_WEEKS + 1)
-        if has_areas
-    ]
+    weeks_by_category = _weeks_by_category(user, scope, week_start) if has_areas else []
+    categories = _categories(weeks_by_category[0], weeks_by_category[1:]) if has_areas else []
+    baseline = [sum(week.values()) for week in weeks_by_category[1:]]
     states = [
         s for s in weekly_states(user, forum.municipality, week_start) if s.forum.pk == forum.pk
     ]
