@@ -161,10 +161,25 @@ def context_indicators(
     qs = _as_of(values_for(user, municipality), year).filter(
         area_id=area.pk if area is not None else None
     )
-    latest: dict[str, StatValue] = {}
+    return _latest_by_area(qs).get(area.pk if area is not None else None, [])
+
+
+def context_indicators_by_area(
+    municipality: Municipality, areas, year: int | None = None, *, user=None
+) -> dict[int, list[Figure]]:
+    """:func:`context_indicators` of several areas from one query: area id → its figures
+    (an area without figures maps to ``[]``)."""
+    ids = [a.pk for a in areas]
+    qs = _as_of(values_for(user, municipality), year).filter(area_id__in=ids)
+    return {i: [] for i in ids} | _latest_by_area(qs)
+
+
+def _latest_by_area(qs) -> dict[int | None, list[Figure]]:
+    """Each area's latest value per series (population series left out), ordered by series."""
+    latest: dict[int | None, dict[str, StatValue]] = {}
     for v in qs.exclude(_population_q(qs)).order_by("year"):
-        latest[v.series] = v
-    return [_figure(latest[s]) for s in sorted(latest)]
+        latest.setdefault(v.area_id, {})[v.series] = v
+    return {a: [_figure(by[s]) for s in sorted(by)] for a, by in latest.items()}
 
 
 def rate_per_thousand(count: int, population: Figure | None) -> Decimal | None:

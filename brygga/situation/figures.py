@@ -29,7 +29,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from brygga.analysis import before_after, rates_per_1000
-from brygga.areastats.selectors import context_indicators, population_for
+from brygga.areastats.selectors import context_indicators_by_area, population_for
 from brygga.core.models import Area
 from brygga.incidents.models import Category, Stream
 from brygga.surveys.selectors import survey_indicators, waves_for
@@ -377,11 +377,9 @@ def area_context(user, scope: Scope) -> Context:
     wave_year = survey_year(user, scope)
     survey = survey_indicators(scope.municipality, wave_year, areas, user=user) if wave_year else {}
     rows, series = [], set()
+    by_area = context_indicators_by_area(scope.municipality, areas, year, user=user)
     for a in areas:
-        figs = {
-            f.series: (float(f.value), f.unit, f.year)
-            for f in context_indicators(scope.municipality, a, year, user=user)
-        }
+        figs = {f.series: (float(f.value), f.unit, f.year) for f in by_area[a.pk]}
         series |= set(figs)
         pop = pops.get(a.pk)
         rows.append(

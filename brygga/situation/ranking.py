@@ -36,7 +36,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from brygga.analysis import rates_per_1000
-from brygga.areastats.selectors import context_indicators, population_for
+from brygga.areastats.selectors import context_indicators_by_area, population_for
 from brygga.core.selectors import areas_for
 from brygga.incidents.models import Stream
 from brygga.surveys.selectors import survey_indicators, waves_for
@@ -189,9 +189,11 @@ def _context(user, scope: Scope, areas, population: dict[int, int]):
     """Every area's context figures (latest year up to the period's): ``{area_id: {series:
     (value, unit, year)}}``, with a count as a share (%) of the area's population."""
     out: dict[int, dict[str, tuple[float, str, int]]] = {}
+    by_area = context_indicators_by_area(
+        scope.municipality, areas, scope.period.end.year, user=user
+    )
     for area in areas:
-        figures = context_indicators(scope.municipality, area, scope.period.end.year, user=user)
-        for fig in figures:
+        for fig in by_area[area.pk]:
             value, unit = float(fig.value), fig.unit
             if unit.lower() in COUNT_UNITS:
                 pop = population.get(area.pk)

@@ -16,7 +16,11 @@ from django.core.management.base import CommandError
 
 from brygga.areastats.models import StatValue
 from brygga.areastats.readers import read_file
-from brygga.areastats.selectors import context_indicators, population_for
+from brygga.areastats.selectors import (
+    context_indicators,
+    context_indicators_by_area,
+    population_for,
+)
 from brygga.areastats.services import StatsImportError, import_area_stats
 from brygga.audit.models import AuditEvent
 from brygga.core.models import Area, LayerKind
@@ -114,6 +118,16 @@ def test_population_for_uses_the_latest_year_up_to_the_one_asked(world):
     indicators = context_indicators(world.sundsvall, centrum)
     assert [i.series for i in indicators][:2] == ["Folkmängd, 0-4 år", "Folkmängd, 20-64 år"]
     assert all(i.year == 2023 for i in indicators)
+    # several areas from one query give each area's own figures, and [] for one without
+    areas = list(
+        Area.objects.filter(municipality=world.sundsvall, official_code__startswith="2281")
+    )
+    areas.append(world.areas["nacksta"])
+    by_area = context_indicators_by_area(world.sundsvall, areas, 2022)
+    assert set(by_area) == {a.pk for a in areas}
+    for a in areas:
+        assert by_area[a.pk] == context_indicators(world.sundsvall, a, 2022)
+    assert any(by_area.values()) and by_area[world.areas["nacksta"].pk] == []
 
 
 def test_a_viewer_may_not_import(world):
