@@ -15,9 +15,9 @@ from brygga.areastats.selectors import population_for, rate_per_thousand
 from brygga.core.access import resolver_for
 from brygga.core.charts import BarChart
 from brygga.core.hooks import Panel
+from brygga.core.weeks import monday_of, week_param
 
 from . import selectors
-from .forms.report import iso_week
 from .models import ImportJob, Incident
 
 
@@ -45,7 +45,7 @@ def _report_panel(request, municipality) -> Panel:
     """The reporter's start: the report button, their organisations' newest reports and this
     week's state in the weekly round of the safety groups they belong to."""
     user = request.user
-    week_start = selectors.monday_of(timezone.localdate())
+    week_start = monday_of(timezone.localdate())
     own = resolver_for(user).member_organisations(municipality)
     states = (
         selectors.weekly_states(user, municipality, week_start, organisation_ids=own) if own else []
@@ -56,7 +56,7 @@ def _report_panel(request, municipality) -> Panel:
             "municipality": municipality,
             "recent": selectors.recent_reports(user, municipality),
             "states": states,
-            "week": iso_week(week_start),
+            "week": week_param(week_start),
             "weekly_url": reverse("incidents:weekly", args=[municipality.code]),
         },
     )
@@ -100,10 +100,10 @@ def _trend_panel(request, municipality) -> Panel:
 
 
 def _round_panel(request, municipality) -> Panel:
-    week_start = selectors.monday_of(timezone.localdate())
+    week_start = monday_of(timezone.localdate())
     groups = selectors.groups_not_reported(request.user, municipality, week_start)
     weekly = reverse("incidents:weekly", args=[municipality.code])
-    week = iso_week(week_start)
+    week = week_param(week_start)
     return Panel(
         "incidents/panels/round.html",
         {

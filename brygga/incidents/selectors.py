@@ -14,6 +14,7 @@ from brygga.core import health
 from brygga.core import selectors as core_selectors
 from brygga.core.access import VIEW, resolver_for
 from brygga.core.models import Area, County, Forum, ForumKind, Municipality, Organisation
+from brygga.core.weeks import iso_monday, monday_of
 
 from .models import Category, ImportJob, Incident, IncidentPlacement, NilReport, Source
 
@@ -151,10 +152,6 @@ def day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def monday_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def recent_reports(user, municipality: Municipality, *, limit: int = 10) -> list[Incident]:
     """The newest incidents reported by the organisations the user belongs to in
     ``municipality`` (that the user may see), newest first."""
@@ -248,13 +245,6 @@ def groups_not_reported(user, municipality: Municipality, week_start: dt.date) -
     return [e for e in by_forum.values() if e["missing"]]
 
 
-def _iso_week_start(year: int, week: int) -> dt.date | None:
-    try:
-        return dt.date.fromisocalendar(year, week, 1)
-    except ValueError:  # week 53 in a year that has 52
-        return None
-
-
 @dataclass
 class WeekCounts:
     """Reports per ISO week for the last weeks and the same ISO weeks a year earlier, in total,
@@ -283,7 +273,7 @@ def week_counts(
     monday = monday_of(today)
     starts = [monday - dt.timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
     keys = [s.isocalendar()[:2] for s in starts]
-    last_starts = [s for y, w in keys if (s := _iso_week_start(y - 1, w)) is not None]
+    last_starts = [s for y, w in keys if (s := iso_monday(y - 1, w)) is not None]
     this_range = Q(
         occurred_from__gte=day_start(starts[0]),
         occurred_from__lt=day_start(monday + dt.timedelta(days=7)),
@@ -307,7 +297,7 @@ def week_counts(
         .annotate(n=Count("pk"))
     )
     this_keys = set(keys)
-    last_keys = {(y - 1, w) for y, w in keys if _iso_week_start(y - 1, w) is not None}
+    last_keys = {(y - 1, w) for y, w in keys if iso_monday(y - 1, w) is not None}
     per_week: dict[tuple, int] = {}
     per_category: dict[int, list[int]] = {}
     per_area: dict[int | None, list[int]] = {}

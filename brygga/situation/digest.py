@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from brygga.core.selectors import forums_for
+from brygga.core.weeks import week_param
 
 from .models import DigestSubscription
 from .services import digest_mark_sent
@@ -60,10 +61,9 @@ def send_weekly_digests(week_start: dt.date) -> DigestResult:
             continue
         with translation.override(settings.LANGUAGE_CODE):
             picture = weekly_picture(user, forum, week_start)
-            iso = week_start.isocalendar()
             url = _absolute(
                 reverse("situation:weekly", args=[forum.municipality.code])
-                + f"?forum={forum.pk}&vecka={iso.year}-V{iso.week:02d}"
+                + f"?forum={forum.pk}&vecka={week_param(week_start)}"
             )
             context = {"picture": picture, "forum": forum, "url": url}
             subject = _("Weekly picture of %(forum)s, %(week)s") % {

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from brygga.core.hooks import Panel
 from brygga.core.models import ForumKind
+from brygga.core.weeks import week_param
 
 from .views.weekly import last_full_week
 from .weekly import weekly_picture
@@ -18,7 +19,6 @@ def forum_panels(request, municipality, forum) -> list[Panel]:
         return []
     week_start = last_full_week()
     picture = weekly_picture(request.user, forum, week_start)
-    iso = week_start.isocalendar()
     url = reverse("situation:weekly", args=[municipality.code])
     return [
         Panel(
@@ -26,7 +26,7 @@ def forum_panels(request, municipality, forum) -> list[Panel]:
             {
                 "picture": picture,
                 "assessed": [a for a in picture.areas if a.mean is not None],
-                "url": f"{url}?forum={forum.pk}&vecka={iso.year}-V{iso.week:02d}",
+                "url": f"{url}?forum={forum.pk}&vecka={week_param(week_start)}",
             },
         )
     ]

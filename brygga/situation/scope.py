@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from brygga.core.access import VIEW
 from brygga.core.models import Area, AreaLayer, Forum, LayerKind, Municipality
 from brygga.core.selectors import forums_for
+from brygga.core.weeks import WEEK_PATTERN, week_param
 from brygga.incidents.models import Category, Stream
 from brygga.incidents.services import categories_for
 from brygga.incidents.services.rollups import local_day
@@ -80,7 +81,7 @@ class Period:
             if m := re.fullmatch(r"(\d{4})-(\d{1,2})", t):
                 start = dt.date(int(m[1]), int(m[2]), 1)
                 return cls(start, _add_months(start, 1) - dt.timedelta(days=1), "month")
-            if m := re.fullmatch(r"(\d{4})-[VW](\d{1,2})", t):
+            if m := re.fullmatch(WEEK_PATTERN, t):
                 start = dt.date.fromisocalendar(int(m[1]), int(m[2]), 1)
                 return cls(start, start + dt.timedelta(days=6), "week")
             if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})", t):
@@ -120,8 +121,7 @@ class Period:
         if self.kind == "month":
             return f"{s.year}-{s.month:02d}"
         if self.kind == "week":
-            iso = s.isocalendar()
-            return f"{iso.year}-V{iso.week:02d}"
+            return week_param(s)
         return f"{s.isoformat()}..{self.end.isoformat()}"
 
     @property

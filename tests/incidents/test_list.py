@@ -165,7 +165,7 @@ def test_map_shows_points_and_counts_per_area(world, client_for):
 
 def _week(day: dt.date) -> str:
     y, w, _ = day.isocalendar()
-    return f"{y}-W{w:02d}"
+    return f"{y}-V{w:02d}"
 
 
 def test_weekly_round_shows_who_has_reported(world, client_for):
@@ -271,6 +271,21 @@ def test_weekly_round_unknown_forum_is_not_found(world, client_for):
     assert c.get(f"{BASE}/veckorapportering/?forum={world.forums['timra'].pk}").status_code == 404
     # a malformed week falls back to this week
     assert c.get(f"{BASE}/veckorapportering/?vecka=2024-W99").status_code == 200
+
+
+def test_weekly_round_opens_the_week_the_weekly_picture_links_to(world, client_for):
+    """Regression: the EST weekly picture links here with ?vecka=2024-V10 (its URLs' Swedish
+    form); the round read only 2024-W10 and showed this week instead."""
+    c = client_for("viewer")
+    for value in ("2024-V10", "2024-W10", "2024-v10"):
+        r = c.get(f"{BASE}/veckorapportering/", {"vecka": value})
+        assert r.context["week_start"] == dt.date(2024, 3, 4), value
+        assert r.context["week"] == "2024-V10"
+        assert r.context["prev_week"] == "2024-V09"
+    # the picture's own link to the round carries the week it shows
+    forum = world.forums["safety"]
+    r = c.get("/kommuner/2281/lagesbild/veckobild/", {"forum": forum.pk, "vecka": "2024-V10"})
+    assert f"veckorapportering/?forum={forum.pk}&amp;vecka=2024-V10" in r.content.decode()
 
 
 def test_incident_of_another_municipality_is_not_found(world, client_for):

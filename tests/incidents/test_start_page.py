@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from brygga.core.models import ForumKind
+from brygga.core.weeks import monday_of
 from brygga.incidents import selectors
 from brygga.incidents.models import ImportJob, Incident, NilReport, Status
 
@@ -142,7 +143,7 @@ def test_the_counts_match_the_linked_list(known, client_for):
 
 
 def _this_week():
-    return selectors.monday_of(timezone.localdate())
+    return monday_of(timezone.localdate())
 
 
 def test_safety_groups_not_reported_this_week(world):

@@ -11,7 +11,6 @@ from .report import (
     NilReportForm,
     StatusForm,
     WeekForm,
-    iso_week,
 )
 from .tabular import MappingForm, UploadForm
 
@@ -27,5 +26,4 @@ __all__ = [
     "StatusForm",
     "UploadForm",
     "WeekForm",
-    "iso_week",
 ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brygga.core.forms import FieldGroup
 from brygga.core.models import Area, Organisation
+from brygga.core.weeks import WEEK_PATTERN, monday_of, parse_week
 from brygga.incidents import location as loc
 from brygga.incidents.models import Category, Status, Visibility
 from brygga.incidents.services import categories_for
@@ -235,34 +236,22 @@ class StatusForm(forms.Form):
 
 
 class WeekForm(forms.Form):
-    """``?forum=<id>&vecka=2026-W47`` for the weekly reporting round."""
+    """``?forum=<id>&vecka=2026-V47`` (or ``2026-W47``) for the weekly reporting round."""
 
     forum = forms.IntegerField(required=False, min_value=1)
-    vecka = forms.RegexField(regex=r"^\d{4}-W\d{1,2}$", required=False)
+    vecka = forms.RegexField(regex=rf"^{WEEK_PATTERN}$", required=False)
 
     def week_start(self) -> dt.date:
-        today = timezone.localdate()
-        this_monday = today - dt.timedelta(days=today.weekday())
+        this_monday = monday_of(timezone.localdate())
         value = self.cleaned_data.get("vecka") if self.is_valid() else None
-        if not value:
-            return this_monday
-        year, week = value.split("-W")
-        try:
-            monday = dt.date.fromisocalendar(int(year), int(week), 1)
-        except ValueError:
-            return this_monday
-        return min(monday, this_monday)
-
-
-def iso_week(day: dt.date) -> str:
-    y, w, _d = day.isocalendar()
-    return f"{y}-W{w:02d}"
+        monday = parse_week(value) if value else None
+        return this_monday if monday is None else min(monday, this_monday)
 
 
 class NilReportForm(forms.Form):
     forum = forms.IntegerField(min_value=1)
     organisation = forms.IntegerField(min_value=1)
-    vecka = forms.RegexField(regex=r"^\d{4}-W\d{1,2}$")
+    vecka = forms.RegexField(regex=rf"^{WEEK_PATTERN}$")
     # Set by the confirmation step that "nothing to report" for an organisation the user is
     # not a member of goes through first.
     confirmed = forms.BooleanField(required=False)

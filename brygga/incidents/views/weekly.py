@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 from brygga.core import selectors as core_selectors
 from brygga.core.models import ForumKind
 from brygga.core.views.decorators import municipality_view
+from brygga.core.weeks import week_param
 from brygga.incidents import selectors, services
-from brygga.incidents.forms.report import NilReportForm, WeekForm, iso_week
+from brygga.incidents.forms.report import NilReportForm, WeekForm
 from brygga.incidents.models import NilReport
 
 from .common import incident_context, own_organisation_ids
@@ -94,11 +95,11 @@ def weekly(request, municipality):
             municipality,
             forums=forums,
             forum=forum,
-            week=iso_week(week_start),
+            week=week_param(week_start),
             week_start=week_start,
             week_last=week_end - dt.timedelta(days=1),
-            prev_week=iso_week(prev_week),
-            next_week=iso_week(next_week) if next_week <= this_monday else None,
+            prev_week=week_param(prev_week),
+            next_week=week_param(next_week) if next_week <= this_monday else None,
             rows=rows,
             summary=summary,
         ),
@@ -117,7 +118,7 @@ def weekly_nil(request, municipality):
     week = WeekForm({"vecka": d["vecka"]})
     week_start = week.week_start()
     url = reverse("incidents:weekly", kwargs={"code": municipality.code})
-    back = f"{url}?forum={forum.pk}&vecka={iso_week(week_start)}"
+    back = f"{url}?forum={forum.pk}&vecka={week_param(week_start)}"
     if not services.may_set_nil_report(request.user, municipality, forum, d["organisation"]):
         raise PermissionDenied
     own = d["organisation"] in own_organisation_ids(request.user, municipality)
@@ -134,7 +135,7 @@ def weekly_nil(request, municipality):
                 incidents_section="weekly",
                 forum=forum,
                 organisation=organisation,
-                week=iso_week(week_start),
+                week=week_param(week_start),
                 week_start=week_start,
                 week_last=week_start + dt.timedelta(days=6),
                 back=back,

@@ -16,6 +16,7 @@ from brygga.core.access import VIEW, resolver_for
 from brygga.core.models import Area
 from brygga.core.selectors import forums_for
 from brygga.core.views.decorators import municipality_view
+from brygga.core.weeks import week_param
 from brygga.incidents.models import Stream
 from brygga.incidents.services import categories_for
 
@@ -38,12 +39,11 @@ def _month_label(year: int, month: int, with_year: bool) -> str:
 def _next(p: Period) -> Period:
     """The period just after ``p``, of the same kind."""
     start = p.end + dt.timedelta(days=1)
-    iso = start.isocalendar()
     value = {
         "year": str(start.year),
         "quarter": f"{start.year}-K{(start.month - 1) // 3 + 1}",
         "month": f"{start.year}-{start.month:02d}",
-        "week": f"{iso.year}-V{iso.week:02d}",
+        "week": week_param(start),
     }.get(p.kind)
     if value is None:
         return Period(start, start + dt.timedelta(days=p.days - 1), "custom")
@@ -54,12 +54,11 @@ def _period_links(scope) -> list[dict]:
     """Links to the year, quarter, month and week holding the period's end, and to the
     previous and next period of the same kind."""
     p, end = scope.period, scope.period.end
-    iso = end.isocalendar()
     kinds = [
         (_("Year"), str(end.year)),
         (_("Quarter"), f"{end.year}-K{(end.month - 1) // 3 + 1}"),
         (_("Month"), f"{end.year}-{end.month:02d}"),
-        (_("Week"), f"{iso.year}-V{iso.week:02d}"),
+        (_("Week"), week_param(end)),
     ]
     out = [
         {"label": label, "query": scope.query(period=value), "current": value == p.param()}

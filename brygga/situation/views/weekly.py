@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from brygga.core.access import resolver_for
 from brygga.core.models import Organisation
 from brygga.core.views.decorators import municipality_view
+from brygga.core.weeks import monday_of, week_param
 from brygga.incidents.selectors import safety_groups_for
 
 from .. import services
@@ -30,8 +31,7 @@ from ..weekly import weekly_picture
 
 
 def last_full_week(today: dt.date | None = None) -> dt.date:
-    today = today or timezone.localdate()
-    return today - dt.timedelta(days=today.weekday() + 7)
+    return monday_of(today or timezone.localdate()) - dt.timedelta(days=7)
 
 
 def _week(value: str) -> dt.date:
@@ -51,9 +51,8 @@ def _week(value: str) -> dt.date:
 
 
 def _url(municipality, forum, week_start: dt.date) -> str:
-    iso = week_start.isocalendar()
     base = reverse("situation:weekly", kwargs={"code": municipality.code})
-    return f"{base}?forum={forum.pk}&vecka={iso.year}-V{iso.week:02d}"
+    return f"{base}?forum={forum.pk}&vecka={week_param(week_start)}"
 
 
 def _assessable(user, forum) -> list[Organisation]:
@@ -116,7 +115,7 @@ def weekly(request, municipality):
             "forum": forum,
             "picture": picture,
             "week_start": week_start,
-            "week_param": f"{week_start.isocalendar().year}-V{week_start.isocalendar().week:02d}",
+            "week_param": week_param(week_start),
             "error": error,
             "levels": AssessmentLevel.choices,
             "forms": forms,
