@@ -21,6 +21,15 @@ class Stream(models.TextChoices):
     PUBLIC = "public", _("Public tips")
 
 
+# the stream of an incident's source (``Source`` values); every other source is the partners'
+SOURCE_STREAMS = {"police": Stream.POLICE, "import": Stream.REGISTER, "open311": Stream.PUBLIC}
+
+
+def stream_of(source: str) -> str:
+    """The stream an incident of ``source`` is counted in."""
+    return SOURCE_STREAMS.get(source, Stream.PARTNER)
+
+
 class IncidentCount(TenantRow, models.Model):
     """How many counted incidents (and events: the sum of ``Incident.count``) one municipality
     has for a local day and hour, a category and a stream.

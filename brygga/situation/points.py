@@ -13,31 +13,23 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from brygga.core.access import VIEW, resolver_for
-from brygga.incidents.models import Incident, Source, Stream
-from brygga.incidents.rollup_models import counted_through
+from brygga.incidents.models import Incident, Stream
+from brygga.incidents.rollup_models import SOURCE_STREAMS, counted_through
 from brygga.incidents.services.rollups import day_start
 
 from .scope import Period, Scope
 
-# the sources of each stream (partner: every other source)
-STREAM_SOURCES = {
-    Stream.POLICE: [Source.POLICE],
-    Stream.REGISTER: [Source.IMPORT],
-    Stream.PUBLIC: [Source.OPEN311],
-}
-
 
 def stream_q(streams) -> Q:
-    """Incidents of ``streams`` (empty: every stream)."""
+    """Incidents of ``streams`` (empty: every stream), as the rollup assigns them."""
     if not streams:
         return Q()
     q = Q(pk__in=[])
     for s in streams:
         if s == Stream.PARTNER:
-            others = [src for srcs in STREAM_SOURCES.values() for src in srcs]
-            q |= ~Q(source__in=others)
+            q |= ~Q(source__in=list(SOURCE_STREAMS))
         else:
-            q |= Q(source__in=STREAM_SOURCES[Stream(s)])
+            q |= Q(source__in=[src for src, st in SOURCE_STREAMS.items() if st == s])
     return q
 
 
