@@ -241,6 +241,22 @@ def _ids(values: list[str], param: str) -> list[int]:
         ) from None
 
 
+def one_layer(
+    areas: list[Area], layers: list[AreaLayer], layer: AreaLayer | None = None
+) -> tuple[AreaLayer, list[Area]]:
+    """The areas a scope counts, from one layer (nested areas of two layers are never added
+    up): ``layer`` if it holds some of ``areas``, else the layer holding most of them (then the
+    first of ``layers``, which are ordered by name); with that layer's areas by name."""
+    in_layers: dict[int, list[Area]] = {}
+    for a in areas:
+        in_layers.setdefault(a.layer_id, []).append(a)
+    if layer is None or layer.pk not in in_layers:
+        order = {la.pk: i for i, la in enumerate(layers)}
+        best = max(in_layers, key=lambda k: (len(in_layers[k]), -order.get(k, len(order))))
+        layer = next((la for la in layers if la.pk == best), None) or in_layers[best][0].layer
+    return layer, sorted(in_layers[layer.pk], key=lambda a: a.name)
+
+
 def scope_from_query(user, municipality: Municipality, query, *, today: dt.date | None = None):
     """The :class:`Scope` the query (``request.GET``) describes, checked against what ``user``
     may see: a forum or area the user cannot see is refused like one that does not exist."""
@@ -281,14 +297,7 @@ def scope_from_query(user, municipality: Municipality, query, *, today: dt.date 
             raise ScopeError("lager", _("The municipality has no area layer %(id)s.") % {"id": lid})
         explicit["lager"] = lid
     if areas:
-        in_layers: dict[int, list[Area]] = {}
-        for a in areas:
-            in_layers.setdefault(a.layer_id, []).append(a)
-        if layer is None or layer.pk not in in_layers:
-            # the layer holding most of the areas (then the first by name)
-            best = max(in_layers, key=lambda k: (len(in_layers[k]), -layers.index(by_layer[k])))
-            layer = by_layer[best]
-        areas = sorted(in_layers[layer.pk], key=lambda a: a.name)
+        layer, areas = one_layer(areas, layers, layer)
     elif layer is None and layers:
         # the municipality's own areas first (as an incident's own area prefers them)
         layer = next((la for la in layers if la.kind == LayerKind.OWN), layers[0])

@@ -23,13 +23,13 @@ from django.utils.translation import ngettext
 from scipy.stats import poisson
 
 from brygga.core.access import VIEW, resolver_for
-from brygga.core.models import Forum
+from brygga.core.models import AreaLayer, Forum
 from brygga.incidents.models import Category
 from brygga.incidents.selectors import weekly_states
 
 from . import counts as rollup
 from .models import AreaAssessment, AssessmentLevel
-from .scope import Period, Scope
+from .scope import Period, Scope, one_layer
 
 BASELINE_WEEKS = 8
 TREND_WEEKS = 12
@@ -53,14 +53,10 @@ def week_label(week_start: dt.date) -> str:
 def forum_scope(forum: Forum, period: Period) -> Scope:
     """The scope of a safety group: its areas (those of the layer holding most of them)."""
     areas = list(forum.areas.filter(municipality_id=forum.municipality_id).defer("geometry"))
-    layers: dict[int, list] = {}
-    for a in areas:
-        layers.setdefault(a.layer_id, []).append(a)
     layer = None
-    if layers:
-        best = max(layers, key=lambda k: len(layers[k]))
-        areas = sorted(layers[best], key=lambda a: a.name)
-        layer = areas[0].layer
+    if areas:
+        layers = list(AreaLayer.objects.filter(municipality=forum.municipality).order_by("name"))
+        layer, areas = one_layer(areas, layers)
     return Scope(
         municipality=forum.municipality,
         period=period,

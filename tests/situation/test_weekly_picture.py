@@ -110,3 +110,29 @@ def test_an_area_nobody_assessed_says_so(world):
     picture = weekly_picture(world.users["viewer"], world.forums["safety"], _monday(1))
     assert picture.areas[0].mean is None
     assert picture.events == 0 and picture.categories == []
+
+
+def test_the_weekly_picture_counts_the_same_areas_as_the_dashboard_of_the_group(world):
+    """A group with areas in two layers: the weekly picture and the dashboard's ?forum= scope
+    both count the layer holding most of them (never nested areas of two layers added up)."""
+    from django.http import QueryDict
+
+    from brygga.audit.context import acting_as
+    from brygga.situation.scope import Period, scope_from_query
+    from brygga.situation.weekly import forum_scope
+
+    from ..core.factories import AreaFactory, AreaLayerFactory
+
+    forum, s = world.forums["safety"], world.sundsvall
+    with acting_as(label="test setup"):
+        other = AreaLayerFactory(municipality=s, name="A-lagret")  # first by name
+        a1 = AreaFactory(municipality=s, name="Ett", layer=other, geometry=None)
+        a2 = AreaFactory(municipality=s, name="Två", layer=other, geometry=None)
+    forum.areas.add(a1, a2, world.areas["nacksta"], through_defaults={"municipality": s})
+    period = Period.parse("2025-V10")
+    weekly = forum_scope(forum, period)
+    dashboard = scope_from_query(
+        world.users["viewer"], s, QueryDict(f"forum={forum.pk}&period=2025-V10")
+    )
+    assert weekly.layer == dashboard.layer == other
+    assert [a.name for a in weekly.areas] == [a.name for a in dashboard.areas] == ["Ett", "Två"]
