@@ -8,13 +8,17 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from brygga.core.cells import escape_cell
 
 from .figures import Breakdown, Change, Dashboard, Rate
 
-WEEKDAY_NAMES = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+def weekday_names() -> list[str]:
+    """Monday … Sunday in the active language (Django's own translated names)."""
+    return [str(WEEKDAYS[i]) for i in range(7)]
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ def tables(d: Dashboard) -> list[Table]:
             _("Weekday and hour"),
             ["weekday", *[f"{h:02d}" for h in range(24)], "total"],
             [
-                [WEEKDAY_NAMES[i], *row, sum(row)]
+                [weekday_names()[i], *row, sum(row)]
                 for i, row in enumerate(d.heat.cells)
             ],
         ),

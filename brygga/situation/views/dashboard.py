@@ -9,6 +9,7 @@ import datetime as dt
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -28,11 +29,8 @@ from .maps import map_context
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-
-
 def _month_label(year: int, month: int, with_year: bool) -> str:
-    name = MONTHS[month - 1]
+    name = str(MONTHS_3[month])  # jan … dec in the active language
     return f"{name} {year}" if with_year else name
 
 
@@ -134,7 +132,7 @@ def _heat_rows(d: figures.Dashboard) -> list[dict]:
     return [
         {"name": name, "cells": cells, "total": total}
         for name, cells, total in zip(
-            exports.WEEKDAY_NAMES, charts.heat_classes(d.heat), d.heat.by_weekday, strict=True
+            exports.weekday_names(), charts.heat_classes(d.heat), d.heat.by_weekday, strict=True
         )
     ]
 
