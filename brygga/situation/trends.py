@@ -8,7 +8,11 @@ The weeks of the period are those that touch it (the first and last may reach ou
 **Baseline.** :func:`brygga.analysis.seasonal_baseline` compares each week with the same week
 ±:data:`WINDOW` in the :data:`YEARS_BACK` years before it (negative binomial method, 95 %
 interval). Its training data are the weeks before the period, back to the first week the scope
-has any counted event (weeks before that are unknown, not zero). A week gets a baseline when at
+has any counted event (weeks before that are unknown, not zero). Sources are compared only where
+Brygga holds them all (:func:`coverage`): a source with no event from the period's start on (a
+police feed that stopped) is left out and named, and the history starts on the latest first day
+of the sources kept (partners' reports that began last spring are not a rise against the police
+events of earlier years). A week gets a baseline when at
 least ``min_baseline`` (3) earlier weeks qualify, which takes one earlier year: the history must
 reach :data:`WEEKS_NEEDED` weeks before the week. Without it the trend says how many weeks there
 are and how many are needed.
@@ -36,12 +40,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from brygga.analysis import ewma_alert, poisson_cusum, seasonal_baseline
+from brygga.incidents.models import Stream
 from brygga.incidents.services.rollups import local_day
 
 from . import counts
@@ -60,10 +65,53 @@ def monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def first_day(user, scope: Scope, before: dt.date) -> dt.date | None:
-    """The first local day with a counted event of the scope (up to ``before``), if any."""
-    rows = counts.rows_for(user, scope, period=Period(FAR_PAST, before))
-    return rows.aggregate(first=Min("day"))["first"]
+@dataclass(frozen=True)
+class Coverage:
+    """What a trend or forecast compares: ``scope`` narrowed to the sources that have counted
+    events from ``since`` on, ``first`` the first day all of them have data (the history
+    starts there), and ``left_out`` the sources with data only before ``since`` (with their
+    last day): a feed that stopped or started is not a change in crime."""
+
+    scope: Scope
+    first: dt.date | None
+    left_out: list[tuple[str, dt.date]] = field(default_factory=list)
+
+
+def coverage(user, scope: Scope, since: dt.date, before: dt.date) -> Coverage:
+    """The sources (streams) the scope's trend can compare up to ``before``: those with a
+    counted event on or after ``since``; the history starts at the latest of their first days
+    (earlier weeks would hold only some of the sources and make the later ones look like a
+    rise)."""
+    spans = {
+        r["stream"]: (r["first"], r["last"])
+        for r in counts.rows_for(user, scope, period=Period(FAR_PAST, before))
+        .values("stream")
+        .annotate(first=Min("day"), last=Max("day"))
+        .order_by()
+    }
+    present = {s: span for s, span in spans.items() if span[1] >= since}
+    if not present:  # nothing in the period: compare everything the history holds
+        first = min((f for f, _last in spans.values()), default=None)
+        return Coverage(scope, first)
+    first = max(f for f, _last in present.values())
+    left_out = sorted((s, last) for s, (_f, last) in spans.items() if s not in present)
+    if left_out:
+        scope = Scope(**{**scope.__dict__, "streams": sorted(present)})
+    return Coverage(scope, first, left_out)
+
+
+def _left_out_sentence(left_out: list[tuple[str, dt.date]]) -> str:
+    if not left_out:
+        return ""
+    names = ", ".join(
+        _("%(source)s (the last on %(day)s)")
+        % {"source": str(Stream(s).label).lower(), "day": date_format(day, "j F Y")}
+        for s, day in left_out
+    )
+    return _(
+        "Left out of the comparison, since the period has none of them: %(sources)s. "
+        "A source that stopped is not a change in crime."
+    ) % {"sources": names}
 
 
 def weekly_series(user, scope: Scope, start: dt.date, end: dt.date):
@@ -141,6 +189,7 @@ class Trend:
     first_day: dt.date | None
     message: str = ""
     level: float = 0.95
+    left_out: str = ""  # the sources left out of the comparison, in words
 
     @property
     def enough(self) -> bool:
@@ -227,10 +276,11 @@ def weekly_trend(user, scope: Scope, *, today: dt.date | None = None) -> Trend:
             first_day=None,
             message=_("The period has no whole week that is over yet."),
         )
-    first = first_day(user, scope, last_week + dt.timedelta(days=6))
+    cover = coverage(user, scope, period.start, last_week + dt.timedelta(days=6))
+    first = cover.first
     earliest = monday(Period(period.start, period.start).shifted_years(YEARS_BACK).start)
     start = first_week if first is None else min(first_week, max(monday(first), earliest))
-    mondays, weekly, years, weeks = weekly_series(user, scope, start, last_week)
+    mondays, weekly, years, weeks = weekly_series(user, cover.scope, start, last_week)
     n_hist = (first_week - start).days // 7
     base = seasonal_baseline(
         weekly,
@@ -271,6 +321,7 @@ def weekly_trend(user, scope: Scope, *, today: dt.date | None = None) -> Trend:
         weeks_needed=WEEKS_NEEDED,
         first_day=first,
         level=base.level,
+        left_out=_left_out_sentence(cover.left_out),
     )
     if not trend.enough:
         trend.message = _too_little(trend.history_weeks, WEEKS_NEEDED, first)
@@ -327,12 +378,13 @@ def monthly_history(
     last = end.replace(day=1)
     if (end + dt.timedelta(days=1)).day != 1:  # the period's last month is not whole
         last = _add_months(last, -1)
-    first = first_day(user, scope, end)
+    cover = coverage(user, scope, scope.period.start, end)
+    first = cover.first
     if first is None or first.replace(day=1) > last:
         return []
     start = max(first.replace(day=1), _add_months(last, -12 * YEARS_BACK + 1))
     stop = _add_months(last, 1) - dt.timedelta(days=1)
-    days = counts.daily(user, scope, start, stop)
+    days = counts.daily(user, cover.scope, start, stop)
     out, i, month = [], 0, start
     while month <= last:
         n = (_add_months(month, 1) - month).days

@@ -214,3 +214,34 @@ def test_only_weeks_that_are_over_are_judged(world):
     assert running.weeks == [] and "no whole week" in running.message
     fc = trends.forecast(user, _scope(world), today=dt.date(2025, 2, 12))
     assert fc.history[-1][0] == dt.date(2025, 1, 1)  # February is not over
+
+
+def test_a_source_that_stopped_before_the_period_is_left_out_of_the_comparison(world):
+    """The police feed of 2023–2024 and partners' reports from 2025 on: the 2025 weeks are not
+    judged against two years of police events (every week would look like a change); the
+    trend says which source it left out, and its history starts with the partners' reports."""
+    from brygga.incidents.models import Source
+
+    day = dt.date(2023, 1, 2)
+    while day <= dt.date(2024, 12, 23):
+        make_incident(
+            world, occurred_from=day_start(day), count=9, source=Source.POLICE, source_id=f"p{day}"
+        )
+        day += dt.timedelta(days=7)
+    day = dt.date(2025, 1, 6)
+    while day <= dt.date(2025, 3, 24):
+        make_incident(world, occurred_from=day_start(day), count=2, placed=False)
+        day += dt.timedelta(days=7)
+    rebuild_counts(municipality_id=world.sundsvall.pk)
+    with translation.override("en"):
+        trend = trends.weekly_trend(world.users["coordinator"], _scope(world))
+        forecast = trends.forecast(world.users["coordinator"], _scope(world))
+    assert not trend.enough and trend.flagged == []  # no police history to compare with
+    assert trend.first_day == dt.date(2025, 1, 6)
+    assert "police events (the last on 23 December 2024)" in trend.left_out
+    assert sum(w.observed for w in trend.weeks) == 2 * 12  # the period's own events, all kept
+    assert [m for m, _n in forecast.history][0] == dt.date(2025, 1, 1)
+    # asking for the police events alone still compares them with their own history
+    police = Scope(municipality=world.sundsvall, period=Period.parse("2025-K1"), streams=["police"])
+    alone = trends.weekly_trend(world.users["coordinator"], police)
+    assert alone.enough and alone.left_out == ""
