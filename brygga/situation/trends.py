@@ -67,21 +67,25 @@ def monday(day: dt.date) -> dt.date:
 
 @dataclass(frozen=True)
 class Coverage:
-    """What a trend or forecast compares: ``scope`` narrowed to the sources that have counted
-    events from ``since`` on, ``first`` the first day all of them have data (the history
-    starts there), and ``left_out`` the sources with data only before ``since`` (with their
-    last day): a feed that stopped or started is not a change in crime."""
+    """What a trend or forecast compares: ``scope`` narrowed to the sources held both before
+    and from ``since`` on, ``first`` the first day all of them have data (the history starts
+    there), ``stopped`` the sources with data only before ``since`` (with their last day) and
+    ``new`` those with data only from ``since`` on (with their first day): a feed that stopped
+    or started is not a change in crime."""
 
     scope: Scope
     first: dt.date | None
-    left_out: list[tuple[str, dt.date]] = field(default_factory=list)
+    stopped: list[tuple[str, dt.date]] = field(default_factory=list)
+    new: list[tuple[str, dt.date]] = field(default_factory=list)
+    limited_by: str | None = None  # the kept source that started last, if others go further
 
 
 def coverage(user, scope: Scope, since: dt.date, before: dt.date) -> Coverage:
-    """The sources (streams) the scope's trend can compare up to ``before``: those with a
-    counted event on or after ``since``; the history starts at the latest of their first days
-    (earlier weeks would hold only some of the sources and make the later ones look like a
-    rise)."""
+    """The sources (streams) the scope's trend can compare up to ``before``: those with
+    counted events both before ``since`` and on or after it (if none is, those on or after
+    it; if none is either, every source); the history starts at the latest of their first
+    days (earlier weeks would hold only some of the sources and make the later ones look like
+    a rise)."""
     spans = {
         r["stream"]: (r["first"], r["last"])
         for r in counts.rows_for(user, scope, period=Period(FAR_PAST, before))
@@ -89,29 +93,54 @@ def coverage(user, scope: Scope, since: dt.date, before: dt.date) -> Coverage:
         .annotate(first=Min("day"), last=Max("day"))
         .order_by()
     }
-    present = {s: span for s, span in spans.items() if span[1] >= since}
-    if not present:  # nothing in the period: compare everything the history holds
-        first = min((f for f, _last in spans.values()), default=None)
-        return Coverage(scope, first)
-    first = max(f for f, _last in present.values())
-    left_out = sorted((s, last) for s, (_f, last) in spans.items() if s not in present)
-    if left_out:
-        scope = Scope(**{**scope.__dict__, "streams": sorted(present)})
-    return Coverage(scope, first, left_out)
+    present = {s: f for s, (f, last) in spans.items() if last >= since}
+    if not present:  # nothing from ``since`` on: compare everything the history holds
+        return Coverage(scope, min((f for f, _last in spans.values()), default=None))
+    # the sources held before the period too; if none is, those of the period
+    kept = {s: f for s, f in present.items() if f < since} or present
+    stopped = sorted((s, last) for s, (_f, last) in spans.items() if last < since)
+    new = sorted((s, f) for s, f in present.items() if s not in kept)
+    if stopped or new:
+        scope = Scope(**{**scope.__dict__, "streams": sorted(kept)})
+    first = max(kept.values())
+    limited_by = None
+    if len(kept) > 1 and min(kept.values()) < first:
+        limited_by = max(kept, key=lambda s: kept[s])
+    return Coverage(scope, first, stopped, new, limited_by)
 
 
-def _left_out_sentence(left_out: list[tuple[str, dt.date]]) -> str:
-    if not left_out:
-        return ""
-    names = ", ".join(
-        _("%(source)s (the last on %(day)s)")
-        % {"source": str(Stream(s).label).lower(), "day": date_format(day, "j F Y")}
-        for s, day in left_out
-    )
-    return _(
-        "Left out of the comparison, since the period has none of them: %(sources)s. "
-        "A source that stopped is not a change in crime."
-    ) % {"sources": names}
+def _left_out_sentence(cover: Coverage) -> str:
+    def names(pairs, text):
+        return ", ".join(
+            text % {"source": str(Stream(s).label).lower(), "day": date_format(day, "j F Y")}
+            for s, day in pairs
+        )
+
+    out = []
+    if cover.stopped:
+        out.append(
+            _("Left out of the comparison, since the period has none of them: %(sources)s.")
+            % {"sources": names(cover.stopped, _("%(source)s (the last on %(day)s)"))}
+        )
+    if cover.new:
+        out.append(
+            _("Left out of the comparison, since Brygga holds none of them before: %(sources)s.")
+            % {"sources": names(cover.new, _("%(source)s (from %(day)s)"))}
+        )
+    if out:
+        out.append(_("A source that stopped or started is not a change in crime."))
+    if cover.limited_by:
+        out.append(
+            _(
+                "The comparison starts on %(day)s, when Brygga began to hold %(source)s; choose "
+                "fewer sources for a longer history."
+            )
+            % {
+                "day": date_format(cover.first, "j F Y"),
+                "source": str(Stream(cover.limited_by).label).lower(),
+            }
+        )
+    return " ".join(out)
 
 
 def weekly_series(user, scope: Scope, start: dt.date, end: dt.date):
@@ -260,6 +289,39 @@ def today_local() -> dt.date:
     return local_day(dt.datetime.now(dt.UTC))
 
 
+@dataclass(frozen=True)
+class _Base:
+    expected: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    flag: np.ndarray
+    level: float
+
+
+def _baseline(weekly, weeks, years, skip: int) -> _Base:
+    """``seasonal_baseline`` of the weeks from index ``skip`` on, the weeks before it without
+    a baseline (NaN, flag 0)."""
+    base = seasonal_baseline(
+        weekly[skip:],
+        weeks[skip:],
+        years[skip:],
+        window=WINDOW,
+        years_back=YEARS_BACK,
+        min_baseline=MIN_BASELINE,
+    )
+
+    def pad(values, fill):
+        return np.concatenate([np.full(skip, fill, dtype=float), np.asarray(values, float)])
+
+    return _Base(
+        pad(base.expected, np.nan),
+        pad(base.lower, np.nan),
+        pad(base.upper, np.nan),
+        pad(base.flag, 0),
+        base.level,
+    )
+
+
 def weekly_trend(user, scope: Scope, *, today: dt.date | None = None) -> Trend:
     """The scope's weeks of the period against the seasonal baseline, with alarms (see the
     module docstring). Only weeks that are over by ``today`` (default: today, local) are judged:
@@ -282,14 +344,10 @@ def weekly_trend(user, scope: Scope, *, today: dt.date | None = None) -> Trend:
     start = first_week if first is None else min(first_week, max(monday(first), earliest))
     mondays, weekly, years, weeks = weekly_series(user, cover.scope, start, last_week)
     n_hist = (first_week - start).days // 7
-    base = seasonal_baseline(
-        weekly,
-        weeks,
-        years,
-        window=WINDOW,
-        years_back=YEARS_BACK,
-        min_baseline=MIN_BASELINE,
-    )
+    # weeks of the period before the sources' first day are unknown, not zero: the baseline
+    # learns from the weeks from that day's week on, and the weeks before get none
+    skip = 0 if first is None else max(0, (monday(first) - start).days // 7)
+    base = _baseline(weekly, weeks, years, skip)
     obs = weekly[n_hist:]
     exp = base.expected[n_hist:]
     cusum = poisson_cusum(obs, exp, **CUSUM).alarm
@@ -321,7 +379,7 @@ def weekly_trend(user, scope: Scope, *, today: dt.date | None = None) -> Trend:
         weeks_needed=WEEKS_NEEDED,
         first_day=first,
         level=base.level,
-        left_out=_left_out_sentence(cover.left_out),
+        left_out=_left_out_sentence(cover),
     )
     if not trend.enough:
         trend.message = _too_little(trend.history_weeks, WEEKS_NEEDED, first)

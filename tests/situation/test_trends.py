@@ -232,15 +232,30 @@ def test_a_source_that_stopped_before_the_period_is_left_out_of_the_comparison(w
     while day <= dt.date(2025, 3, 24):
         make_incident(world, occurred_from=day_start(day), count=2, placed=False)
         day += dt.timedelta(days=7)
+    tip = make_incident(
+        world, occurred_from=day_start(dt.date(2025, 3, 12)), source=Source.OPEN311, count=1
+    )
+    tip.status = "reviewed"
+    tip.save()
     rebuild_counts(municipality_id=world.sundsvall.pk)
+    user, k1 = world.users["coordinator"], Period.parse("2025-K1")
     with translation.override("en"):
-        trend = trends.weekly_trend(world.users["coordinator"], _scope(world))
-        forecast = trends.forecast(world.users["coordinator"], _scope(world))
+        both = Scope(municipality=world.sundsvall, period=k1, streams=["partner", "police"])
+        trend = trends.weekly_trend(user, both)
+        forecast = trends.forecast(user, both)
+        march = trends.weekly_trend(user, _scope(world, "2025-03"))
+        quarter = trends.weekly_trend(user, _scope(world, "2025-K1"))
     assert not trend.enough and trend.flagged == []  # no police history to compare with
     assert trend.first_day == dt.date(2025, 1, 6)
     assert "police events (the last on 23 December 2024)" in trend.left_out
-    assert sum(w.observed for w in trend.weeks) == 2 * 12  # the period's own events, all kept
+    assert sum(w.observed for w in trend.weeks) == 2 * 12  # the partners' events
     assert [m for m, _n in forecast.history][0] == dt.date(2025, 1, 1)
+    # a source that begins in the period is too new to compare with
+    assert march.first_day == dt.date(2025, 1, 6)
+    assert "public tips (from 12 March 2025)" in march.left_out
+    # when no source is held before the period, the history starts where all of them are
+    assert quarter.first_day == dt.date(2025, 3, 12)
+    assert "starts on 12 March 2025, when Brygga began to hold public tips" in quarter.left_out
     # asking for the police events alone still compares them with their own history
     police = Scope(municipality=world.sundsvall, period=Period.parse("2025-K1"), streams=["police"])
     alone = trends.weekly_trend(world.users["coordinator"], police)
