@@ -42,6 +42,7 @@ WIDE_TABLE = 10  # columns from which a table is printed in a smaller font
 TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.S)
 SVG_OPEN_RE = re.compile(r"(<svg\b[^>]*>)")
 VAR_RE = re.compile(r"var\(\s*--([\w-]+)\s*(?:,\s*([^)]*))?\)")
+DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 LEFT_OUT = {"key"}  # columns of the tables that are ids, not figures: not printed
 
 
@@ -85,16 +86,20 @@ def _with_style(markup: str) -> str:
 
 
 def _cell(value) -> dict:
+    """A table cell as printed: its text, whether it is a number (right-aligned, never broken)
+    and whether it must not break (numbers, dates)."""
     if value is None:
-        return {"text": "–", "num": False}
+        return {"text": "–", "num": False, "nowrap": False}
     if isinstance(value, bool):
-        return {"text": str(value), "num": False}
+        return {"text": str(value), "num": False, "nowrap": False}
     if isinstance(value, int):
-        return {"text": str(value), "num": True}
+        return {"text": str(value), "num": True, "nowrap": True}
     if isinstance(value, float):
-        return {"text": formats.number_format(value, use_l10n=True), "num": True}
+        text = formats.number_format(value, use_l10n=True)
+        return {"text": text, "num": True, "nowrap": True}
     text = str(value)
-    return {"text": text, "num": text.startswith("<")}
+    hidden = text.startswith("<")
+    return {"text": text, "num": hidden, "nowrap": hidden or bool(DATE_RE.match(text))}
 
 
 def _table(t: dict) -> dict:
