@@ -288,12 +288,12 @@ def render(data: MapData) -> str:
         f"{escape(_('Events in the period'))}</text>"
     ]
     y += LEGEND_ROW
-    col_w = (WIDTH - 2 * PAD) / LEGEND_COLUMNS
-    for rows in (items, hot_items):
+    for rows, columns in ((items, LEGEND_COLUMNS), (hot_items, 3)):  # hot-spot labels are longer
+        col_w = (WIDTH - 2 * PAD) / columns
         for i, (fill, text) in enumerate(rows):
-            if i and i % LEGEND_COLUMNS == 0:
+            if i and i % columns == 0:
                 y += LEGEND_ROW
-            legend.append(_swatch(round(PAD + col_w * (i % LEGEND_COLUMNS), 1), y, fill, text))
+            legend.append(_swatch(round(PAD + col_w * (i % columns), 1), y, fill, text))
         if rows:
             y += LEGEND_ROW
     if not hot_present:

@@ -43,7 +43,14 @@ TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.S)
 SVG_OPEN_RE = re.compile(r"(<svg\b[^>]*>)")
 VAR_RE = re.compile(r"var\(\s*--([\w-]+)\s*(?:,\s*([^)]*))?\)")
 DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-LEFT_OUT = {"key"}  # columns of the tables that are ids, not figures: not printed
+LEFT_OUT = {"key"}
+SVG_PROPERTIES = {
+    "fill",
+    "fill-opacity",
+    "stroke",
+    "stroke-width",
+    "stroke-dasharray",
+}  # columns of the tables that are ids, not figures: not printed
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +86,30 @@ def _svg_css() -> str:
         return root.get(m[1], (m[2] or "").strip())
 
     return "\n".join(f"{p} {{ {VAR_RE.sub(value, body)} }}" for p, body in rules)
+
+
+@lru_cache(maxsize=1)
+def _html_css() -> str:
+    """The style sheets for the document itself: without the SVG properties (in the charts'
+    own ``<style>``) and the screen's ``@media`` rules, which WeasyPrint would warn about."""
+    import tinycss2
+
+    out = []
+    for rule in tinycss2.parse_stylesheet(_css(), skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "media":
+            continue
+        if rule.type == "qualified-rule":
+            kept = [
+                f"{d.name}: {tinycss2.serialize(d.value).strip()}"
+                + (" !important" if d.important else "")
+                for d in tinycss2.parse_blocks_contents(rule.content)
+                if d.type == "declaration" and d.lower_name not in SVG_PROPERTIES
+            ]
+            if kept:
+                out.append(f"{tinycss2.serialize(rule.prelude).strip()} {{ {'; '.join(kept)} }}")
+            continue
+        out.append(rule.serialize())
+    return "\n".join(out)
 
 
 def _with_style(markup: str) -> str:
@@ -221,7 +252,7 @@ def render_print_html(snapshot: dict, *, report=None) -> str:
                 "cover": cover,
                 "sections": sections,
                 "method": _method(meta),
-                "css": mark_safe(_css()),  # noqa: S308 (our own static files)
+                "css": mark_safe(_html_css()),  # noqa: S308 (our own static files)
             },
         )
 
