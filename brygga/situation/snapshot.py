@@ -8,11 +8,17 @@ the share, change and rate computed from it are hidden too (``None``), a total t
 is hidden, the charts are drawn from the protected numbers (a hidden bar is not drawn) and the
 free-text observations (the "other" section's text) are left out. Nothing at point level is
 stored: only the areas' and the aggregated cells' figures.
+
+The crime section's ``maps`` holds the map of the scope's areas (``map_svg``: a choropleth of
+the protected area counts with the Gi* hot-spot classes over it, SVG markup); its ``charts``
+the bar charts, the month profile and the weeks against the baseline (left out when a week's
+count is hidden). Every section has ``maps`` (empty but for the crime section).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import numpy as np
 from django.http import QueryDict
@@ -20,7 +26,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audiences, charts, exports, figures, paragraphs
+from . import audiences, charts, exports, figures, map_svg, paragraphs
+from .charts_trend import TrendChart
 from .models import SECTION_KEYS, SECTIONS
 from .ranking import rank_areas
 from .scope import Period, Scope, ScopeError, scope_from_query
@@ -243,6 +250,45 @@ def _month_chart(table: dict) -> str:
     )
 
 
+def _week_chart(table: dict) -> str:
+    """The period's weeks against the baseline (``charts_trend.TrendChart``) from the "veckor"
+    table; "" when a week's count is hidden (the line would show it) or there are no weeks."""
+    cols, rows = table["columns"], table["rows"]
+    if not rows or any(not isinstance(r[cols.index("events")], int) for r in rows):
+        return ""
+
+    def week(r):
+        v = dict(zip(cols, r, strict=True))
+        return SimpleNamespace(
+            week=v["week"],
+            observed=v["events"],
+            expected=v["expected"],
+            lower=v["lower"],
+            upper=v["upper"],
+            flagged=bool(
+                v["cusum"]
+                or v["ewma"]
+                or (v["upper"] is not None and v["events"] > v["upper"])
+                or (v["lower"] is not None and v["events"] < v["lower"])
+            ),
+        )
+
+    chart = TrendChart(SimpleNamespace(weeks=[week(r) for r in rows]))
+    return render_to_string(
+        "situation/_chart_weeks.html",
+        {
+            "chart": chart,
+            "chart_id": "report-weeks",
+            "chart_title": _("Events per week against the expected number"),
+            "chart_desc": _(
+                "Observed events per week as a line, the expected number from earlier years as a "
+                "short line with its 95-percent prediction interval as a band; flagged weeks are "
+                "marked. The numbers are in the table below."
+            ),
+        },
+    )
+
+
 # --- the ranking --------------------------------------------------------------------------------
 def _ranking_table(ranking) -> dict:
     return {
@@ -299,10 +345,13 @@ def build_snapshot(user, report) -> dict:
                 _bar_chart(tables["omraden"], "report-areas", _("Events by area")),
                 _bar_chart(tables["kallor"], "report-sources", _("Events by source")),
                 _month_chart(tables["manader"]),
+                _week_chart(tables["veckor"]),
             )
             if c
         ],
     }
+    area_map = map_svg.report_map(user, scope, tables.get("omraden"), k=k or None)
+    map_markup = {"crime": [area_map] if area_map else []}
     sections = {}
     for key, label in SECTIONS:
         text = (report.texts or {}).get(key, "")
@@ -314,6 +363,7 @@ def build_snapshot(user, report) -> dict:
             "paragraphs": [str(p) for p in generated.get(key, [])],
             "tables": [tables[t] for t in SECTION_TABLES[key] if t in tables],
             "charts": chart_markup.get(key, []),
+            "maps": map_markup.get(key, []),
         }
     h = tables["sammanfattning"]["rows"][0]
     cols = tables["sammanfattning"]["columns"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import reports
+from .views import report_files, reports
 
 P = "kommuner/<str:code>/lagesbild/rapporter/"
 
@@ -16,6 +16,7 @@ urlpatterns: list = [
     path(P + "<int:pk>/publicera/", reports.report_publish, name="report_publish"),
     path(P + "<int:pk>/ny-version/", reports.report_new_version, name="report_new_version"),
     path(P + "<int:pk>/lagesbild.json", reports.report_json, name="report_json"),
+    path(P + "<int:pk>/lagesbild.pdf", report_files.report_pdf, name="report_pdf"),
     path(
         P + "kommentarer/<int:pk>/hanterad/", reports.comment_resolve, name="report_comment_resolve"
     ),

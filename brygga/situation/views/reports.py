@@ -151,6 +151,7 @@ def _sections(snapshot: dict, comments=None) -> list[dict]:
                 **s,
                 "key": key,
                 "charts": [mark_safe(c) for c in s["charts"]],  # noqa: S308 (our own templates)
+                "maps": [mark_safe(m) for m in s.get("maps", [])],  # noqa: S308 (map_svg's)
                 "comments": by_section.get(key, []),
                 "starting_text": "\n\n".join(s["paragraphs"]),
             }
