@@ -35,6 +35,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from .columns import column_label
 from .models import SECTION_KEYS
 
 STYLESHEETS = ("situation/report_print.css", "brygga/situation.css", "brygga/situation_trend.css")
@@ -146,8 +147,7 @@ def _table(t: dict) -> dict:
         "title": t["title"],
         "wide": len(columns) >= WIDE_TABLE,
         "columns": [
-            {"name": str(c).replace("_", " "), "num": n}
-            for c, n in zip(columns, numeric, strict=True)
+            {"name": column_label(str(c)), "num": n} for c, n in zip(columns, numeric, strict=True)
         ],
         "rows": rows,
     }

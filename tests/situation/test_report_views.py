@@ -168,3 +168,16 @@ def test_who_sees_and_does_what(data, client_for):
     assert viewer.get(url("report_detail", world, report.pk)).status_code == 200
     assert viewer.post(url("report_new_version", world, report.pk)).status_code == 403
     assert coordinator.post(url("report_texts", world, report.pk), {}).status_code == 403
+
+
+def test_the_tables_have_readable_headings_not_field_names(data, client_for):
+    """The JSON keeps its field names (other programs read them); the page shows headings in
+    the interface's language."""
+    import re
+
+    coordinator = client_for("coordinator")
+    report = _create(coordinator, data)
+    page = coordinator.get(url("report_detail", data, report.pk)).content.decode()
+    headings = re.findall(r'<th scope="col">([^<]*)</th>', page)
+    assert headings and "Händelser" in headings and "Föregående period" in headings
+    assert not [h for h in headings if "_" in h or h in ("events", "name", "key")]
