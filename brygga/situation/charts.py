@@ -27,7 +27,7 @@ class HBarChart:
     labels: list[str]
     series: list[tuple[str, list[float]]]
     width: int = 640
-    label_width: int = 170
+    label_width: int = 200  # room for 26 characters (longer names end in …)
     bar: int = 9  # height of one bar
     gap: int = 8  # between groups
     top: int = 8
