@@ -59,6 +59,10 @@ REPEAT = 5
 WORKERS = 4  # gunicorn sync workers, as deploy/systemd/brygga-web.service
 GOAL_DUCK = 1.0
 GOAL_RATIO = 1.5
+SECTIONS = (
+    "headline", "by_category", "by_area", "by_stream", "heat_table", "month_profile",
+    "area_context", "weekly_trend", "forecast", "reference_comparison",
+)  # fmt: skip
 
 
 def _django() -> None:
@@ -125,6 +129,14 @@ def child_figures(args) -> None:
         d = once()
         warm.append(time.perf_counter() - t0)
 
+    # where a warm call spends its time, section by section
+    scope = _scope(user, args.layer)
+    sections = {}
+    for name in SECTIONS:
+        t0 = time.perf_counter()
+        getattr(figures, name)(user, scope)
+        sections[name] = round(time.perf_counter() - t0, 4)
+
     t0 = time.perf_counter()
     frames = data.export_raw(args.layer)
     con = duck.load(*frames)
@@ -152,6 +164,7 @@ def child_figures(args) -> None:
                 "categories": len([r for r in d.categories.rows if r.events]),
                 "areas": len(d.areas.rows),
                 "mismatches": mismatches,
+                "sections": sections,
             }
         )
     )
@@ -457,6 +470,9 @@ def markdown(report: dict) -> str:
             f"warm runs {', '.join(_ms(t) for t in g['dashboard_warm'])}; load average before "
             f"{g['load_before']}."
         )
+        if g.get("sections"):
+            parts = ", ".join(f"`{k}` {_ms(v)}" for k, v in g["sections"].items())
+            lines.append(f"  Warm call by section: {parts}.")
     lines.append(
         "\nRaw figures: `bench/results/dashboard.json`; run `python bench/bench_dashboard.py`."
     )
@@ -473,8 +489,10 @@ def write_readme(md: str) -> None:
             text,
             flags=re.S,
         )
+    elif "<!-- CITUS:START -->" in text:
+        text = text.replace("<!-- CITUS:START -->", block + "\n\n<!-- CITUS:START -->", 1)
     else:
-        text = text.replace("<!-- ENDPOINTS:END -->", "<!-- ENDPOINTS:END -->\n\n" + block, 1)
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
     README.write_text(text)
 
 
