@@ -82,12 +82,16 @@ def fill(n: int) -> dict:
     rng = np.random.default_rng(SEED)
     m = Municipality.objects.get(code=CODE)
     grid = list(
-        Area.objects.filter(layer__name=LAYER, layer__municipality=m).values_list("pk", flat=True)
+        Area.objects.filter(layer__name=LAYER, layer__municipality=m)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     orgs = list(
         Organisation.objects.filter(
             pk__in=Membership.objects.filter(municipality=m).values("organisation_id")
-        ).values_list("pk", flat=True)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     cats = list(
         Category.objects.filter(municipality__isnull=True)
@@ -144,7 +148,8 @@ def fill(n: int) -> dict:
     def row(i: int) -> tuple:
         src = str(source[i])
         police = src == "police"
-        county = police and 0.02 <= special[i] < 0.10
+        # plain bools: SQLite's driver would store numpy's as BLOBs, which its SQL reads as false
+        county = bool(police and 0.02 <= special[i] < 0.10)
         point = not only_area[i] and not county
         v = {
             **base,
@@ -165,9 +170,9 @@ def fill(n: int) -> dict:
             "status": "reviewed" if police else str(status[i]),
             "visibility": "shared" if police else str(visibility[i]),
             "has_personal_data": False,
-            "is_summary": police and special[i] < 0.02,
+            "is_summary": bool(police and special[i] < 0.02),
             "county_event": county,
-            "deleted_at": now if deleted[i] else None,
+            "deleted_at": now if bool(deleted[i]) else None,
         }
         return tuple(v[c] for c in names)
 
