@@ -35,10 +35,14 @@ test-fast: $(VENV)/.installed-dev
 # installed; with it, the default 10 M incidents take an hour or more on 2 cores; smaller:
 # make bench BENCH_CITUS_ARGS="--rows 2000000"
 BENCH_CITUS_ARGS ?=
+# The dashboard benchmark (1M vs 10k incidents, SQLite and PostgreSQL) takes ~45 min on 2 cores;
+# smaller: make bench BENCH_DASHBOARD_ARGS="--rows 200000 --backend postgres"
+BENCH_DASHBOARD_ARGS ?=
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_analysis.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_endpoints.py
+	$(BIN)/python bench/bench_dashboard.py $(BENCH_DASHBOARD_ARGS)
 	$(BIN)/python bench/bench_citus.py $(BENCH_CITUS_ARGS)
 
 lint: $(VENV)/.installed-dev
