@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_analysis.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_endpoints.py
+	$(BIN)/python bench/bench_pdf.py
 	$(BIN)/python bench/bench_dashboard.py $(BENCH_DASHBOARD_ARGS)
 	$(BIN)/python bench/bench_citus.py $(BENCH_CITUS_ARGS)
 
