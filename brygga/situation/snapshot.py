@@ -156,6 +156,18 @@ def _protect_reference(table: dict, k: int) -> None:
                 row[cols.index(c)] = None
 
 
+def _protect_ranking(table: dict | None) -> None:
+    """The priority score is a weighted sum of z-scores over the areas: with the areas' shown
+    rates and their (public) populations, the scores give a hidden area's rate, and so its
+    count, back. For the protected audiences the ranks and the driving factors are shown,
+    not the scores."""
+    if table is None:
+        return
+    i = table["columns"].index("score")
+    for row in table["rows"]:
+        row[i] = None
+
+
 def protect(tables: dict[str, dict], k: int) -> paragraphs.Hidden:
     """Protect the tables in place; returns what the paragraphs must not state."""
     hidden_rows: dict[str, set] = {}
@@ -172,6 +184,7 @@ def protect(tables: dict[str, dict], k: int) -> paragraphs.Hidden:
     _protect_heat(tables["veckodag-timme"], k)
     _protect_months(tables["manader"], k)
     _protect_reference(tables["jamforelse"], k)
+    _protect_ranking(tables.get("prioriteringar"))
 
     def keys(table_key: str, col: str) -> frozenset:
         t = tables.get(table_key)
