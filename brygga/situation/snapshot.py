@@ -6,7 +6,8 @@ For audiences without need-to-know (``audiences.need_to_know``) every count colu
 protected (``audiences.protect_line`` / ``protect_table``): a hidden cell is the string "<k",
 the share, change and rate computed from it are hidden too (``None``), a total the helper marks
 is hidden, the charts are drawn from the protected numbers (a hidden bar is not drawn) and the
-free-text observations (the "other" section's text) are left out. Nothing at point level is
+free-text observations (the "other" section's text) are left out, and so are the priority
+scores (``_protect_ranking``: with the populations they give a hidden count back). Nothing at point level is
 stored: only the areas' and the aggregated cells' figures.
 """
 

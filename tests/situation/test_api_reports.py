@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from .test_public import make_reports
+
 pytestmark = pytest.mark.django_db
 
 
@@ -18,9 +20,7 @@ def url(code, pk=None):
 
 @pytest.fixture
 def reports(world):
-    from .test_public import reports as make
-
-    return make.__wrapped__(world)
+    return make_reports(world)
 
 
 def test_the_list_holds_the_published_reports_only(world, reports, client_for):

@@ -68,6 +68,11 @@ def _published(world, audience, title, municipality=None, *, version_of=None):
 
 @pytest.fixture
 def reports(world):
+    return make_reports(world)
+
+
+def make_reports(world) -> dict:
+    """Two public versions, a council and a partners report, Timrå's public one, a draft."""
     v1 = _published(world, "public", "Offentlig v1")
     v2 = _published(world, "public", "Offentlig v2", version_of=v1)
     with_drafts = {
