@@ -404,8 +404,16 @@ def test_no_audience_without_need_to_know_gets_a_small_or_recoverable_count(craw
                 row.count(HIDDEN) for t in output.tables.values() for row in t["rows"]
             )
     assert not leaks, "\n".join(leaks)
-    # the world's small counts were there to be hidden: the crawl saw them hidden
+    # the world's small counts were there to be hidden: the crawl saw them hidden, by primary
+    # suppression (a count under k) and by complementary suppression (a count of k or more)
     assert hidden_seen > 100
+    public = json_tables(reports["public"].snapshot)
+    complementary = 0
+    for key in ("kategorier", "omraden", "kallor"):
+        shown, true = _col(public[key], "events"), _col(truth["public"].tables[key], "events")
+        assert HIDDEN in shown, key
+        complementary += sum(1 for v, t in zip(shown, true, strict=True) if v == HIDDEN and t >= K)
+    assert complementary, "complementary suppression acted somewhere"
     # and the analyst's text of the other sections went out
     for report in reports.values():
         assert report.snapshot["summary"]["text"] == cw.texts()["summary"]
