@@ -6,6 +6,7 @@ from brygga.core import api as core_api
 from brygga.incidents import api as incidents_api
 from brygga.situation import api as situation_api
 from brygga.situation import api_map as situation_map_api
+from brygga.situation import api_reports as situation_reports_api
 from brygga.surveys import api as surveys_api
 
 from . import views
@@ -40,6 +41,17 @@ urlpatterns = [
     ),
     path(
         "situation/<str:code>/areas/", situation_map_api.AreasView.as_view(), name="situation-areas"
+    ),
+    # the published lägesbilder (situation/api_reports.py)
+    path(
+        "situation/<str:code>/reports/",
+        situation_reports_api.ReportListView.as_view(),
+        name="situation-report-list",
+    ),
+    path(
+        "situation/<str:code>/reports/<int:pk>/",
+        situation_reports_api.ReportDetailView.as_view(),
+        name="situation-report-detail",
     ),
     path("", include(router.urls)),
 ]

@@ -2,7 +2,8 @@
 
 * A **published** report is read by everyone who can view its municipality (the partners);
   its audience decides what the rendering hides (``audiences.py``), not who may open it here.
-  (Reports for the public are also served without signing in, by a selector of their own.)
+  (Reports for the public are also served without signing in, by a selector of their own:
+  ``selectors.public_reports``, read by ``views/public.py``.)
 * A **draft** is read by those who write reports (``analyse`` or ``manage`` in the
   municipality: analysts, coordinators) and by the members of the report's forum (every role
   in one of its member organisations), who comment on it.

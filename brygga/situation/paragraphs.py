@@ -131,8 +131,18 @@ def forecast(d) -> list[str]:
     return [s for s in (f.sentence or f.message,) if s]
 
 
-def reference(d) -> list[str]:
-    return [d.reference.sentence] if d.reference.sentence else []
+def reference(d, hidden: Hidden | None = None) -> list[str]:
+    """The comparison with the county, the country and similar municipalities. Its sentence
+    states the municipality's police events per 1,000 inhabitants, this period and earlier
+    years: with the (public) population that gives the count back, so where the protected
+    table hides one of the municipality's counts the sentence is left out."""
+    if not d.reference.sentence:
+        return []
+    if hidden is not None and hidden.k:
+        own = [y.rows.get("municipality") for y in d.reference.history]
+        if any(r is not None and r.events < hidden.k for r in own):
+            return []
+    return [d.reference.sentence]
 
 
 def survey(d) -> list[str]:
@@ -207,7 +217,7 @@ def for_sections(d, ranking, hidden: Hidden) -> dict[str, list[str]]:
         "crime": largest_categories(d, hidden) + highest_rates(d, hidden),
         "insecurity": survey(d),
         "other": [],
-        "analysis": flagged_weeks(d, hidden) + reference(d) + forecast(d),
+        "analysis": flagged_weeks(d, hidden) + reference(d, hidden) + forecast(d),
         "priorities": priorities(ranking),
         "sources": sources(d, hidden.k),
     }

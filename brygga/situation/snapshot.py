@@ -6,7 +6,8 @@ For audiences without need-to-know (``audiences.need_to_know``) every count colu
 protected (``audiences.protect_line`` / ``protect_table``): a hidden cell is the string "<k",
 the share, change and rate computed from it are hidden too (``None``), a total the helper marks
 is hidden, the charts are drawn from the protected numbers (a hidden bar is not drawn) and the
-free-text observations (the "other" section's text) are left out. Nothing at point level is
+free-text observations (the "other" section's text) are left out, and so are the priority
+scores (``_protect_ranking``: with the populations they give a hidden count back). Nothing at point level is
 stored: only the areas' and the aggregated cells' figures.
 
 The crime section's ``maps`` holds the map of the scope's areas (``map_svg``: a choropleth of
@@ -163,6 +164,18 @@ def _protect_reference(table: dict, k: int) -> None:
                 row[cols.index(c)] = None
 
 
+def _protect_ranking(table: dict | None) -> None:
+    """The priority score is a weighted sum of z-scores over the areas: with the areas' shown
+    rates and their (public) populations, the scores give a hidden area's rate, and so its
+    count, back. For the protected audiences the ranks and the driving factors are shown,
+    not the scores."""
+    if table is None:
+        return
+    i = table["columns"].index("score")
+    for row in table["rows"]:
+        row[i] = None
+
+
 def protect(tables: dict[str, dict], k: int) -> paragraphs.Hidden:
     """Protect the tables in place; returns what the paragraphs must not state."""
     hidden_rows: dict[str, set] = {}
@@ -179,6 +192,7 @@ def protect(tables: dict[str, dict], k: int) -> paragraphs.Hidden:
     _protect_heat(tables["veckodag-timme"], k)
     _protect_months(tables["manader"], k)
     _protect_reference(tables["jamforelse"], k)
+    _protect_ranking(tables.get("prioriteringar"))
 
     def keys(table_key: str, col: str) -> frozenset:
         t = tables.get(table_key)

@@ -3,9 +3,16 @@ and JSON) for every member; a new draft and publication for those who write repo
 coordinators, administrators); a draft is read by the writers and the members of its forum
 (the safety group: the police, the field workers, the housing company), so the viewer and the
 case worker get 404 for it and the reporter 403 for publishing it. The POST-only routes answer
-GET with 405 past the checks."""
+GET with 405 past the checks.
 
-from . import _m, members_page
+The published reports in the API follow the resolver like the page (members 200, the outsider
+404, anonymous 403 as everywhere in the API). The public pages (``situation:public_*``) are
+open to everyone, signed in or not, for a report whose audience is the public."""
+
+from django.urls import NoReverseMatch, reverse
+
+from ..conftest import ALL_ACTORS
+from . import _m, api, members_page
 
 WRITERS = ["analyst", "coordinator", "municipal_admin", "system_admin"]
 
@@ -30,7 +37,23 @@ EXPECTED: dict[str, dict] = {
     "situation:report_new_version": _m(
         s405=[*WRITERS, "viewer", "reporter", "case_worker"], s404=["outsider"]
     ),
+    "api:situation-report-list": api(s404=["outsider"]),
+    "api:situation-report-detail": api(s404=["outsider"]),
+    "situation:public_reports": dict.fromkeys(ALL_ACTORS, 200),
+    "situation:public_report_detail": dict.fromkeys(ALL_ACTORS, 200),
+    "situation:public_report_json": dict.fromkeys(ALL_ACTORS, 200),
 }  # fmt: skip
+
+# --- to enable at merge: the PDF of a published report (another branch builds the view) ------
+# Same rule as ``report_json``. Added only when the URL name resolves, so this module works on
+# both sides of the merge.
+PDF_ROWS: dict[str, dict] = {"situation:report_pdf": members_page()}
+try:
+    reverse("situation:report_pdf", kwargs={"code": "0000", "pk": 1})
+except NoReverseMatch:
+    pass
+else:
+    EXPECTED.update(PDF_ROWS)
 
 
 def _reports(world, municipality, title: str) -> dict:
@@ -61,6 +84,15 @@ def _reports(world, municipality, title: str) -> dict:
             state=SituationReport.State.PUBLISHED,
             snapshot=_snapshot(title),
         )
+        public = SituationReport.objects.create(
+            municipality=municipality,
+            title=f"{title} offentlig",
+            period_start=dt.date(2025, 1, 1),
+            period_end=dt.date(2025, 12, 31),
+            audience="public",
+            state=SituationReport.State.PUBLISHED,
+            snapshot=_snapshot(f"{title} offentlig"),
+        )
     # the order matters: the matrix takes the first key that the URL name starts with
     return {
         "report_comment_resolve": comment.pk,
@@ -68,6 +100,8 @@ def _reports(world, municipality, title: str) -> dict:
         "report_publish": draft.pk,
         "report_texts": draft.pk,
         "report_": published.pk,
+        "situation-report": published.pk,
+        "public_report": public.pk,
     }
 
 
@@ -90,4 +124,10 @@ def objects(world) -> dict:
 
 
 def tenant_objects(world, municipality, marker) -> dict:
-    return _reports(world, municipality, marker)
+    objs = _reports(world, municipality, marker)
+    # A report for the public is open to everyone in its own municipality (like a published
+    # Open311 tip), so the other municipality's id tried on the public pages is its report
+    # that is not for the public: 404 under either municipality's code. (The public report of
+    # one municipality under another's code: tests/situation/test_public.py.)
+    objs["public_report"] = objs["report_"]
+    return objs
