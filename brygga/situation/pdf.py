@@ -147,7 +147,8 @@ def _table(t: dict) -> dict:
         "title": t["title"],
         "wide": len(columns) >= WIDE_TABLE,
         "columns": [
-            {"name": column_label(str(c)), "num": n} for c, n in zip(columns, numeric, strict=True)
+            {"key": str(c), "name": column_label(str(c)), "num": n}
+            for c, n in zip(columns, numeric, strict=True)
         ],
         "rows": rows,
     }
@@ -167,6 +168,8 @@ def _figures(section: dict) -> list[dict]:
 
 
 def _date(value) -> str:
+    if not value:
+        return ""
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)

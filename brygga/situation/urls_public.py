@@ -11,4 +11,5 @@ urlpatterns: list = [
     path(P, public.public_report_list, name="public_reports"),
     path(P + "<int:pk>/", public.public_report_detail, name="public_report_detail"),
     path(P + "<int:pk>/lagesbild.json", public.public_report_json, name="public_report_json"),
+    path(P + "<int:pk>/lagesbild.pdf", public.public_report_pdf, name="public_report_pdf"),
 ]

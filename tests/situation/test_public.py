@@ -193,3 +193,26 @@ def test_the_public_page_shows_the_protected_snapshot(world, settings, client):
     markup = client.get(url("public_reports", "2281")).content.decode()
     rows = find(page_of(markup), "tr", attr="data-report")
     assert [dict(r.attributes).get("data-superseded") for r in rows] == [None, "1"]
+
+
+def test_the_public_pdf_is_rendered_once_per_version(client_for, world, settings, monkeypatch):
+    """Anyone may download the public PDF; rendering takes seconds, so a version is rendered
+    once and then served from the cache."""
+    from brygga.situation.views import report_files
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    calls = []
+    real = report_files.render_pdf
+
+    def counting(snapshot, *, report=None):
+        calls.append(report.pk)
+        return real(snapshot, report=report)
+
+    monkeypatch.setattr(report_files, "render_pdf", counting)
+    report = _published(world, "public", "Offentlig")
+    url = f"/offentlig/kommuner/2281/lagesbild/{report.pk}/lagesbild.pdf"
+    first, second = client_for("anon").get(url), client_for("anon").get(url)
+    assert first.status_code == second.status_code == 200
+    assert first["Content-Type"] == "application/pdf" and first.content.startswith(b"%PDF-")
+    assert first.content == second.content and calls == [report.pk]
+    assert f"lagesbild-2281-{report.pk}-v1.pdf" in first["Content-Disposition"]

@@ -1,7 +1,8 @@
 """The lägesbild for the public, without signing in: /offentlig/kommuner/<code>/lagesbild/ —
 the published reports whose audience is the public (newest first, every version, a superseded
 one marked), one of them rendered from its frozen snapshot (the same section templates as the
-published page, without comments, edit links or names of people), and its snapshot as JSON.
+published page, without comments, edit links or names of people), its snapshot as JSON and the
+PDF (rendered once per version, ``report_files.pdf_of``).
 
 Reads go through ``selectors.public_reports`` only: a draft, a report for the partners or the
 council, another municipality's report or an unknown municipality is 404. The snapshots were
@@ -20,6 +21,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from .. import selectors
+from .report_files import pdf_response
 from .reports import _sections
 
 MAX_AGE = 300  # seconds: a published report never changes, a new version may appear
@@ -72,5 +74,14 @@ def public_report_json(request, code: str, pk: int):
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     name = f"lagesbild-{municipality.code}-{report.pk}-v{report.version}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    return response
+
+
+@require_safe
+def public_report_pdf(request, code: str, pk: int):
+    municipality = selectors.public_municipality(code)
+    report = selectors.public_report(municipality, pk)
+    response = pdf_response(report, municipality)
     patch_cache_control(response, public=True, max_age=MAX_AGE)
     return response
