@@ -21,6 +21,7 @@ from .models import (
     ImportProfile,
     Incident,
     IncidentCount,
+    IncidentDayCount,
     NilReport,
     Open311Contact,
     Open311Key,
@@ -160,6 +161,7 @@ def register() -> None:
     register_rule(Open311Contact, open311_contact_rule)
     register_rule(Open311Request, open311_request_rule)
     register_rule(IncidentCount, count_rule)
+    register_rule(IncidentDayCount, count_rule)
 
     register_create_abilities(Incident, ("report", "manage"))
     register_create_abilities(NilReport, ("report", "manage"))

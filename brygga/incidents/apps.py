@@ -25,7 +25,13 @@ class IncidentsConfig(AppConfig):
                 "Open311Contact": ("email", "first_name", "last_name", "phone"),
             },
             # placements and counts are derived from the incidents and the areas (tracked)
-            skip=("Open311Submission", "DisposedSource", "IncidentPlacement", "IncidentCount"),
+            skip=(
+                "Open311Submission",
+                "DisposedSource",
+                "IncidentPlacement",
+                "IncidentCount",
+                "IncidentDayCount",
+            ),
             redact={
                 "Incident": ("description", "place_description", "attributes"),
                 "Open311Request": ("published_text",),
@@ -108,6 +114,7 @@ def register_layout() -> None:
         ImportProfile,
         Incident,
         IncidentCount,
+        IncidentDayCount,
         IncidentPlacement,
         NilReport,
         Open311Contact,
@@ -129,6 +136,7 @@ def register_layout() -> None:
                 Incident,
                 IncidentPlacement,
                 IncidentCount,
+                IncidentDayCount,
                 ImportProfile,
                 NilReport,
                 Open311Key,

@@ -594,4 +594,4 @@ class DisposedSource(models.Model):
 
 # Placements of incidents in areas: a module of their own (this one is at its size limit).
 from .placement_models import IncidentPlacement  # noqa: E402, F401
-from .rollup_models import IncidentCount, Stream  # noqa: E402, F401
+from .rollup_models import IncidentCount, IncidentDayCount, Stream  # noqa: E402, F401

@@ -1,5 +1,6 @@
 """``IncidentCount``: the counted incidents of a municipality per local day, hour, category,
-stream and area — the rollup every figure of the lägesbild reads. Imported by (and part of)
+stream and area — the rollup of the lägesbild — and ``IncidentDayCount``, the same summed
+per day, which every figure without hours reads. Imported by (and part of)
 ``brygga.incidents.models``; written only by ``services/rollups.py``, in the transaction of
 every write that changes what it counts."""
 
@@ -75,6 +76,43 @@ class IncidentCount(TenantRow, models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.hour}:00 category {self.category_id}: {self.events}"
+
+
+class IncidentDayCount(TenantRow, models.Model):
+    """:class:`IncidentCount` summed over the hours of each local day: the rows every figure
+    of the lägesbild reads unless it separates the hours (the weekday × hour table), about a
+    tenth as many. Written only by ``services/rollups.py``, in the same transaction as the
+    hourly rows of the same days, from those rows."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    category = models.ForeignKey("incidents.Category", on_delete=models.CASCADE, related_name="+")
+    stream = models.CharField(max_length=10, choices=Stream.choices)
+    layer = TenantForeignKey(
+        AreaLayer, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    area = TenantForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    incidents = models.PositiveIntegerField()
+    events = models.PositiveIntegerField()
+
+    class Meta:
+        app_label = "incidents"
+        verbose_name = _("incident count per day")
+        verbose_name_plural = _("incident counts per day")
+        indexes = [
+            models.Index(fields=["municipality", "layer", "day"]),
+            models.Index(fields=["municipality", "day"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(layer__isnull=True, area__isnull=True)
+                | models.Q(layer__isnull=False, area__isnull=False),
+                name="incident_day_count_area_in_layer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} category {self.category_id}: {self.events}"
 
 
 def counted_through(prefix: str = "") -> models.Q:

@@ -35,10 +35,10 @@ from brygga.incidents.models import Category, Stream
 from brygga.surveys.selectors import survey_indicators, waves_for
 
 from . import reference
-from .counts import counts, total
+from .counts import counts, daily, shared_daily, total
 from .reference import reference_comparison
 from .scope import Period, Scope
-from .trends import Forecast, Trend, forecast, weekly_trend
+from .trends import Forecast, Trend, forecast, history_span, weekly_trend
 
 EARLIER_YEARS = 3
 WEEKDAYS = 7
@@ -315,15 +315,18 @@ def month_profile(user, scope: Scope) -> MonthProfile:
     months = _months(scope.period)
     index = {m: i for i, m in enumerate(months)}
     now = [0] * len(months)
-    for r in counts(user, scope, ("day",)):
-        now[index[(r["day"].year, r["day"].month)]] += r["events"]
+    period = scope.period
+    for d, n in enumerate(daily(user, scope, period.start, period.end)):
+        day = period.start + dt.timedelta(days=d)
+        now[index[(day.year, day.month)]] += int(n)
     earlier = [[0] * len(months) for _k in range(EARLIER_YEARS)]
     for k in range(1, EARLIER_YEARS + 1):
-        other = scope.period.shifted_years(k)
-        for r in counts(user, scope, ("day",), period=other):
-            i = index.get((r["day"].year + k, r["day"].month))
+        other = period.shifted_years(k)
+        for d, n in enumerate(daily(user, scope, other.start, other.end)):
+            day = other.start + dt.timedelta(days=d)
+            i = index.get((day.year + k, day.month))
             if i is not None:
-                earlier[k - 1][i] += r["events"]
+                earlier[k - 1][i] += int(n)
     rows = [
         Month(
             year=y,
@@ -419,19 +422,23 @@ class Dashboard:
 
 
 def dashboard(user, scope: Scope) -> Dashboard:
-    return Dashboard(
-        scope=scope,
-        headline=headline(user, scope),
-        categories=by_category(user, scope),
-        areas=by_area(user, scope),
-        streams=by_stream(user, scope),
-        heat=heat_table(user, scope),
-        months=month_profile(user, scope),
-        context=area_context(user, scope),
-        trend=weekly_trend(user, scope),
-        forecast=forecast(user, scope),
-        reference=reference_comparison(user, scope),
-    )
+    with shared_daily():
+        # the scope's daily series, read once for the month profile, the trend and the forecast
+        span = history_span(scope)
+        daily(user, scope, span.start, span.end)
+        return Dashboard(
+            scope=scope,
+            headline=headline(user, scope),
+            categories=by_category(user, scope),
+            areas=by_area(user, scope),
+            streams=by_stream(user, scope),
+            heat=heat_table(user, scope),
+            months=month_profile(user, scope),
+            context=area_context(user, scope),
+            trend=weekly_trend(user, scope),
+            forecast=forecast(user, scope),
+            reference=reference_comparison(user, scope),
+        )
 
 
 def _plain(value):

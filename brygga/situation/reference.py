@@ -4,7 +4,7 @@ inhabitants against its county, the whole country and municipalities of similar 
 period and the same period of the earlier years.
 
 **What is compared.** Police events (stream ``police``) from the rollup's municipality totals
-(``IncidentCount`` rows without a layer), so the same incidents as every other figure
+(``IncidentDayCount`` rows without a layer), so the same incidents as every other figure
 (``COUNTED``: no county-level events, no summaries); the scope's categories apply, its areas and
 streams do not (a comparison between municipalities is of whole municipalities). Population is
 ``Municipality.population`` (SCB, the shipped year) for every period. Rates and their exact 95 %
@@ -38,7 +38,7 @@ from django.utils.translation import ngettext
 from brygga.analysis import garwood_interval
 from brygga.core.access import VIEW, SystemActor, resolver_for
 from brygga.core.models import Municipality
-from brygga.incidents.models import IncidentCount, Stream
+from brygga.incidents.models import IncidentDayCount, Stream
 
 from .scope import Period, Scope
 
@@ -108,7 +108,7 @@ def police_totals(period: Period, category_ids: list[int] | None = None) -> dict
     with Brygga's own resolver scope; sums only (see the module docstring)."""
     qs = (
         resolver_for(READER)
-        .restrict(IncidentCount.objects.all(), VIEW)
+        .restrict(IncidentDayCount.objects.all(), VIEW)
         .filter(
             stream=Stream.POLICE,
             layer__isnull=True,

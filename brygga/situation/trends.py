@@ -143,6 +143,17 @@ def _left_out_sentence(cover: Coverage) -> str:
     return " ".join(out)
 
 
+def history_span(scope: Scope) -> Period:
+    """Every day the trend and the forecast of ``scope`` read at most (their history reaches
+    :data:`YEARS_BACK` years before the period; the trend's last week may end after it), and
+    the month profile's earlier years too: the span the dashboard reads once for all three
+    (:func:`brygga.situation.counts.shared_daily`)."""
+    period = scope.period
+    earliest = monday(Period(period.start, period.start).shifted_years(YEARS_BACK).start)
+    months_back = _add_months(period.start.replace(day=1), -12 * YEARS_BACK)
+    return Period(min(earliest, months_back), monday(period.end) + dt.timedelta(days=6))
+
+
 def weekly_series(user, scope: Scope, start: dt.date, end: dt.date):
     """Events per ISO week from the week of ``start`` to the week of ``end``:
     ``(mondays, counts, iso_years, iso_weeks)``."""

@@ -1,9 +1,9 @@
-"""The lägesbild's rollup (``IncidentCount``) never disagrees with a direct count of the
-incidents: after every kind of write, the stored counts per local day, hour, category and
-stream — the municipality's totals and each layer's areas — equal what the incidents
-themselves add up to, counted here in Python from the rows (not through the rollup's own
-queries), and ``count_differences`` finds nothing. ``brygga incident-counts`` checks and
-rebuilds them."""
+"""The lägesbild's rollups (``IncidentCount`` per hour, ``IncidentDayCount`` per day) never
+disagree with a direct count of the incidents: after every kind of write, the stored counts per
+local day (and hour), category and stream — the municipality's totals and each layer's areas —
+equal what the incidents themselves add up to, counted here in Python from the rows (not
+through the rollup's own queries), and ``count_differences`` finds nothing. ``brygga
+incident-counts`` checks and rebuilds them."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from brygga.incidents.location import resolve
 from brygga.incidents.models import (
     Incident,
     IncidentCount,
+    IncidentDayCount,
     IncidentPlacement,
     PoliceTypeMapping,
     Source,
@@ -122,15 +123,38 @@ def stored(municipality) -> dict[tuple, tuple[int, int]]:
     return out
 
 
+def per_day(counts: dict) -> dict[tuple, tuple[int, int]]:
+    """Counts keyed (layer, area, day, hour, category, stream) summed over the hours."""
+    out: dict[tuple, tuple[int, int]] = {}
+    for (layer, area, day, _hour, category_id, stream), (n, e) in counts.items():
+        k = (layer, area, day, category_id, stream)
+        a, b = out.get(k, (0, 0))
+        out[k] = (a + n, b + e)
+    return out
+
+
+def stored_days(municipality) -> dict[tuple, tuple[int, int]]:
+    out = {}
+    for r in IncidentDayCount.objects.filter(municipality=municipality):
+        key = (r.layer_id, r.area_id, r.day, r.category_id, r.stream)
+        assert key not in out, f"two day rows for {key}"
+        assert r.incidents > 0 and r.events >= r.incidents
+        out[key] = (r.incidents, r.events)
+    return out
+
+
 def agree(*municipalities) -> dict[tuple, tuple[int, int]]:
-    """Assert that the rollup equals the direct count (of Sundsvall and Timrå by default);
-    returns Sundsvall's (the first) counts."""
+    """Assert that both rollups equal the direct count (of Sundsvall and Timrå by default);
+    returns Sundsvall's (the first) hourly counts."""
     if not municipalities:
         municipalities = tuple(Municipality.objects.filter(code__in=("2281", "2262")))
         municipalities = sorted(municipalities, key=lambda m: m.code != "2281")
     for m in municipalities:
         assert count_differences(municipality_id=m.pk) == [], m.name
-        assert stored(m) == direct(m), m.name
+        hourly = stored(m)
+        assert hourly == direct(m), m.name
+        # the day rollup: the direct count and the hourly rows, each summed per day
+        assert stored_days(m) == per_day(direct(m)) == per_day(hourly), m.name
     return stored(municipalities[0])
 
 
@@ -677,6 +701,44 @@ def test_the_command_finds_differences_and_rebuilds_them(world, layers):
     code, out = run_command("--all", "--check")
     assert code == 0 and "agree" in out
     agree()
+
+
+def test_the_command_checks_and_rebuilds_the_day_rows(world, layers):
+    report(world, IN_TORGET, count=2)
+    report(world, IN_TORGET, when=local(2026, 3, 31, 8, 15))
+    agree()
+    # the hourly rows are right, the day rows are not: one wrong, one missing
+    day_rows = IncidentDayCount.objects.filter(municipality=world.sundsvall)
+    assert day_rows.filter(layer=None).count() == 2
+    wrong = day_rows.filter(layer=None).order_by("day").first()
+    IncidentDayCount.objects.filter(pk=wrong.pk).update(events=7)
+    day_rows.filter(layer=layers["own"]).first().delete()
+    assert stored_days(world.sundsvall) != per_day(stored(world.sundsvall))
+    found = count_differences(municipality_id=world.sundsvall.pk)
+    assert len(found) == 2 and {d["hour"] for d in found} == {None}
+    code, out = run_command("--municipality", "2281", "--check")
+    assert code == 1 and "Sundsvall: 2 counts differ" in out
+    assert f"{wrong.day} (whole day)" in out and "stored 1 incidents, 7 events" in out
+    code, out = run_command("--municipality", "2281", "--rebuild")
+    assert code == 0
+    assert run_command("--municipality", "2281", "--check")[0] == 0
+    agree()
+
+
+def test_the_day_rows_are_the_hourly_rows_summed_per_day(world, layers):
+    """Several hours, categories and areas on the same days: fewer day rows than hourly rows,
+    and each the sum of that day's hours."""
+    for hour in (1, 9, 13, 23):
+        report(world, IN_TORGET, when=local(2026, 2, 10, hour, 0), count=hour % 3 + 1)
+        report(world, IN_NACKSTA, when=local(2026, 2, 10, hour, 30))
+    report(world, IN_TORGET, when=local(2026, 2, 11, 0, 5), code="skadegorelse")
+    hourly = agree()
+    days = stored_days(world.sundsvall)
+    assert len(days) < len(hourly)
+    assert days == per_day(hourly)
+    feb10 = local(2026, 2, 10).date()
+    total = days[(None, None, feb10, category("klotter").pk, "partner")]
+    assert total == (8, 4 + sum(h % 3 + 1 for h in (1, 9, 13, 23)))
 
 
 def test_the_command_needs_a_known_municipality_and_one_action(world):

@@ -5,6 +5,7 @@ Runs on SQLite and on PostgreSQL (the suite's ``DATABASE_URL``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from brygga.audit.context import acting_as
 from brygga.incidents.models import Category, Incident, IncidentPlacement, Source, Status
 from brygga.incidents.rollup_models import COUNTED
 from brygga.incidents.services.rollups import rebuild_counts
-from brygga.situation import figures
+from brygga.situation import counts, figures
 from brygga.situation.scope import Period, scope_from_query
 from brygga.surveys.selectors import survey_indicators
 
@@ -333,3 +334,43 @@ def test_as_dict_holds_every_section(data):
     assert out["forecast"]["quarter"]["param"] == "2026-K1"
     assert [r["events"] for r in out["reference"]["rows"]] == [r.events for r in d.reference.rows]
     assert out["scope"]["period"]["param"] == "2025"
+
+
+@pytest.mark.parametrize("query", ["period=2025", "period=2024-K3&omrade={centrum}&kalla=police"])
+def test_the_dashboards_shared_daily_series_gives_the_same_figures(data, query):
+    """The dashboard reads the scope's daily series once for the month profile, the trend and
+    the forecast: they are the figures each computes on its own."""
+    w = data
+    user = w.users["coordinator"]
+    scope = scope_of(w, query.format(centrum=w.areas["centrum"].pk))
+    d = figures.dashboard(user, scope)
+    alone = dataclasses.replace(
+        d,
+        months=figures.month_profile(user, scope),
+        trend=figures.weekly_trend(user, scope),
+        forecast=figures.forecast(user, scope),
+    )
+    shared, own = figures.as_dict(d), figures.as_dict(alone)
+    for key in ("months", "trend", "forecast"):
+        assert shared[key] == own[key], key
+    assert sum(m.events for m in d.months.months) == d.headline.events
+
+
+def test_a_shared_daily_series_is_never_served_to_another_scope_or_reader(data):
+    w = data
+    scopes = {"all": scope_of(w, "period=2025"), "police": scope_of(w, "period=2025&kalla=police")}
+    readers = {"coordinator": w.users["coordinator"], "analyst": w.users["analyst"]}
+    start, end = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    expected = {
+        (r, k): counts.daily(readers[r], scopes[k], start, end) for r in readers for k in scopes
+    }
+    assert expected[("coordinator", "all")].sum() > expected[("coordinator", "police")].sum() > 0
+    with counts.shared_daily():
+        counts.daily(readers["coordinator"], scopes["all"], dt.date(2024, 1, 1), end)
+        for (r, k), series in expected.items():
+            assert (counts.daily(readers[r], scopes[k], start, end) == series).all(), (r, k)
+        # a span inside the one read first is a slice of it
+        march = counts.daily(
+            readers["coordinator"], scopes["all"], dt.date(2025, 3, 1), dt.date(2025, 3, 31)
+        )
+        assert (march == expected[("coordinator", "all")][59:90]).all()

@@ -1,9 +1,10 @@
-"""The one writer of ``IncidentCount`` (the lägesbild's rollup), called in the transaction of
-every write that changes what it counts.
+"""The one writer of ``IncidentCount`` and ``IncidentDayCount`` (the lägesbild's rollups),
+called in the transaction of every write that changes what they count.
 
 A write names the municipality and the local days it touched (for an edit: the days before and
 after); :func:`refresh_counts` deletes those days' rows and counts them again from the
-incidents, grouped in the database. Recounting whole days rather than adding and subtracting
+incidents, grouped in the database, then sums the fresh hourly rows of those days into the day rows
+(one ``INSERT … SELECT … GROUP BY``). Recounting whole days rather than adding and subtracting
 keeps the rows equal to a direct count whatever a write did (an edit that moves an incident to
 another day, category and area at once, a status that stops it being counted, a deletion, a
 layer whose areas changed), at the cost of re-reading the day's incidents — a few hundred rows
@@ -25,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, TruncDate
 
-from ..models import Incident, IncidentCount, IncidentPlacement, Stream
+from ..models import Incident, IncidentCount, IncidentDayCount, IncidentPlacement, Stream
 from ..rollup_models import COUNTED, SOURCE_STREAMS, counted_through, stream_of
 
 BATCH = 5000
@@ -180,8 +181,39 @@ def refresh_counts(
         stale.delete()
         rows = _count(municipality_id, chunk, layers)
         IncidentCount.objects.bulk_create(rows, batch_size=BATCH)
+        _sum_days(municipality_id, chunk, layers)
         written += len(rows)
     return written
+
+
+def _sum_days(municipality_id: int, runs, layers: list[int] | None) -> None:
+    """Write the day rows of ``runs`` (and ``layers``, or every layer and the totals) again
+    from the hourly rows, in one grouped ``INSERT … SELECT`` (the same SQL on PostgreSQL,
+    Citus — both tables are distributed by the municipality — and SQLite)."""
+    IncidentDayCount.objects.filter(municipality_id=municipality_id).filter(
+        _day_ranges(runs)
+    ).filter(**({} if layers is None else {"layer_id__in": layers})).delete()
+    if layers is not None and not layers:
+        return
+    days = " OR ".join("(day >= %s AND day <= %s)" for _ in runs)
+    params: list = [municipality_id]
+    for first, last in runs:
+        params += [first, last]
+    where_layers = ""
+    if layers is not None:
+        where_layers = " AND layer_id IN (" + ", ".join("%s" for _ in layers) + ")"
+        params += layers
+    columns = "municipality_id, day, category_id, stream, layer_id, area_id"
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(IncidentDayCount._meta.db_table)} ({columns}, incidents, events) "  # noqa: S608 (quoted table names, placeholders)
+        f"SELECT {columns}, SUM(incidents), SUM(events) "
+        f"FROM {quote(IncidentCount._meta.db_table)} "
+        f"WHERE municipality_id = %s AND ({days}){where_layers} "
+        f"GROUP BY {columns}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _day_ranges(runs) -> Q:
@@ -230,6 +262,7 @@ def rebuild_counts(
     )
     with transaction.atomic():
         IncidentCount.objects.filter(municipality_id=municipality_id).delete()
+        IncidentDayCount.objects.filter(municipality_id=municipality_id).delete()
         written = 0
         for start in range(0, len(days), 366):
             written += refresh_counts(
@@ -246,7 +279,9 @@ def _key(r: IncidentCount) -> tuple:
 
 def count_differences(*, municipality_id: int) -> list[dict]:
     """Where the stored counts of a municipality differ from the incidents counted now (empty
-    when they agree): ``brygga incident-counts --check`` and the tests. Nothing is written."""
+    when they agree): ``brygga incident-counts --check`` and the tests. The hourly rows are
+    compared per hour, the day rows (``"hour": None``) with the same direct count summed per
+    day. Nothing is written."""
     days = sorted(
         days_of(Incident.objects.filter(municipality_id=municipality_id)).get(municipality_id, ())
     )
@@ -256,9 +291,25 @@ def count_differences(*, municipality_id: int) -> list[dict]:
             fresh[_key(r)] = (r.incidents, r.events)
     stored: dict[tuple, tuple[int, int]] = {}
     for r in IncidentCount.objects.filter(municipality_id=municipality_id):
-        k = _key(r)
-        a, b = stored.get(k, (0, 0))
-        stored[k] = (a + r.incidents, b + r.events)
+        _add(stored, _key(r), r)
+    out = _differences(fresh, stored)
+    fresh_days: dict[tuple, tuple[int, int]] = {}
+    for (day, _hour, *rest), (a, b) in fresh.items():
+        k = (day, None, *rest)
+        x, y = fresh_days.get(k, (0, 0))
+        fresh_days[k] = (x + a, y + b)
+    stored_days: dict[tuple, tuple[int, int]] = {}
+    for r in IncidentDayCount.objects.filter(municipality_id=municipality_id):
+        _add(stored_days, (r.day, None, r.category_id, r.stream, r.layer_id, r.area_id), r)
+    return out + _differences(fresh_days, stored_days)
+
+
+def _add(into: dict[tuple, tuple[int, int]], k: tuple, r) -> None:
+    a, b = into.get(k, (0, 0))
+    into[k] = (a + r.incidents, b + r.events)
+
+
+def _differences(fresh: dict, stored: dict) -> list[dict]:
     out = []
     for k in sorted(set(fresh) | set(stored), key=str):
         if fresh.get(k) != stored.get(k):

@@ -1,5 +1,6 @@
 """`brygga incident-counts --municipality 2281 --check | --rebuild` — compare the lägesbild's
-counts (``IncidentCount``) with the incidents, or count them again, with a progress bar.
+counts (``IncidentCount`` per hour, ``IncidentDayCount`` per day) with the incidents, or count
+them again, with a progress bar.
 
 Every incident writer keeps the counts in its own transaction; the command is for an upgrade,
 a restored backup or a suspicion. ``--check`` writes nothing, prints where the stored counts
@@ -72,12 +73,19 @@ class Command(BaseCommand):
                 % {"municipality": m.name, "n": len(found)}
             )
             for d in found[:SHOWN]:
-                self.stdout.write(
-                    "  "
-                    + _(
+                if d["hour"] is None:  # a row of the day table
+                    line = _(
+                        "%(day)s (whole day), category %(category)s, %(stream)s, "
+                        "layer %(layer)s, area %(area)s: stored %(stored)s, counted %(counted)s"
+                    )
+                else:
+                    line = _(
                         "%(day)s %(hour)s:00, category %(category)s, %(stream)s, "
                         "layer %(layer)s, area %(area)s: stored %(stored)s, counted %(counted)s"
                     )
+                self.stdout.write(
+                    "  "
+                    + line
                     % {
                         **d,
                         "layer": d["layer"] or "–",
