@@ -53,5 +53,7 @@ urlpatterns = [
         situation_reports_api.ReportDetailView.as_view(),
         name="situation-report-detail",
     ),
+    # the plans app (brygga/plans/api_*.py)
+    path("plans/", include("brygga.plans.api_routes")),
     path("", include(router.urls)),
 ]

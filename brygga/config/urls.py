@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("brygga.areastats.urls")),
     path("", include("brygga.surveys.urls")),
     path("", include("brygga.situation.urls")),
+    path("", include("brygga.plans.urls")),
     path("", include("brygga.audit.urls")),
     path("", include("brygga.core.urls")),
 ]

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from brygga.core import citus
 
-BRYGGA_APPS = ("core", "audit", "incidents", "areastats", "surveys", "situation")
+BRYGGA_APPS = ("core", "audit", "incidents", "areastats", "surveys", "situation", "plans")
 # Tables of libraries and of Django that stay on the coordinator: sessions, the cache, the
 # task queue, sign-in throttling and second factors (per user, read at sign-in only).
 COORDINATOR_ONLY = {

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "brygga.areastats",
     "brygga.surveys",
     "brygga.situation",
+    "brygga.plans",
     "brygga.api",
 ]
 

@@ -1,0 +1,4 @@
+"""API routes of the plans app's plans part (included by api_routes.py in the "api" namespace,
+under /api/v1/plans/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The plans app's agreements part (forms)."""
+
+__all__: list[str] = []

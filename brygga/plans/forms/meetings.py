@@ -1,0 +1,3 @@
+"""The plans app's meetings part (forms)."""
+
+__all__: list[str] = []

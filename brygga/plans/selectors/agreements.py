@@ -1,0 +1,3 @@
+"""The plans app's agreements part (selectors)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The plans app's meetings part (selectors)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The plans app's plans part (selectors)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The plans app's work part (selectors)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The plans app's work part (services)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The plans app's agreements part (views)."""
+
+__all__: list[str] = []

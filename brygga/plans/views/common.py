@@ -1,0 +1,1 @@
+"""What the plans app's pages share."""

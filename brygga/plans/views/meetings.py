@@ -1,0 +1,3 @@
+"""The plans app's meetings part (views)."""
+
+__all__: list[str] = []

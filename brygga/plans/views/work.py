@@ -1,0 +1,3 @@
+"""The plans app's work part (views)."""
+
+__all__: list[str] = []
