@@ -31,7 +31,26 @@ def stream_of(source: str) -> str:
     return SOURCE_STREAMS.get(source, Stream.PARTNER)
 
 
-class IncidentCount(TenantRow, models.Model):
+class _CountRow(TenantRow, models.Model):
+    """The fields both rollup tables share: what was counted (municipality, day, category,
+    stream, and the area of a layer, or no layer for the municipality's total) and the counts."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    category = models.ForeignKey("incidents.Category", on_delete=models.CASCADE, related_name="+")
+    stream = models.CharField(max_length=10, choices=Stream.choices)
+    layer = TenantForeignKey(
+        AreaLayer, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    area = TenantForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    incidents = models.PositiveIntegerField()
+    events = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class IncidentCount(_CountRow):
     """How many counted incidents (and events: the sum of ``Incident.count``) one municipality
     has for a local day and hour, a category and a stream.
 
@@ -41,17 +60,7 @@ class IncidentCount(TenantRow, models.Model):
     of a layer is still in the municipality's total. Derived data: never shown row by row,
     not in the change history, rebuilt by ``brygga incident-counts --rebuild``."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     hour = models.PositiveSmallIntegerField()
-    category = models.ForeignKey("incidents.Category", on_delete=models.CASCADE, related_name="+")
-    stream = models.CharField(max_length=10, choices=Stream.choices)
-    layer = TenantForeignKey(
-        AreaLayer, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    area = TenantForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    incidents = models.PositiveIntegerField()
-    events = models.PositiveIntegerField()
 
     class Meta:
         app_label = "incidents"
@@ -78,22 +87,11 @@ class IncidentCount(TenantRow, models.Model):
         return f"{self.day} {self.hour}:00 category {self.category_id}: {self.events}"
 
 
-class IncidentDayCount(TenantRow, models.Model):
+class IncidentDayCount(_CountRow):
     """:class:`IncidentCount` summed over the hours of each local day: the rows every figure
     of the lägesbild reads unless it separates the hours (the weekday × hour table), about a
     tenth as many. Written only by ``services/rollups.py``, in the same transaction as the
     hourly rows of the same days, from those rows."""
-
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    category = models.ForeignKey("incidents.Category", on_delete=models.CASCADE, related_name="+")
-    stream = models.CharField(max_length=10, choices=Stream.choices)
-    layer = TenantForeignKey(
-        AreaLayer, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    area = TenantForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    incidents = models.PositiveIntegerField()
-    events = models.PositiveIntegerField()
 
     class Meta:
         app_label = "incidents"
