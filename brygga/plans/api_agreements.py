@@ -20,7 +20,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -139,6 +139,16 @@ class AgreementDetailView(APIView):
 
 
 # --- promises ----------------------------------------------------------------------------------
+@extend_schema_field(
+    {"type": "string", "enum": list(PromiseStatus.values), "description": "The promise's status."}
+)
+class PromiseStatusField(serializers.ChoiceField):
+    """The status (its own schema: the name ``status`` is taken by other choice sets)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=PromiseStatus.choices, **kwargs)
+
+
 class PromiseSerializer(serializers.Serializer):
     """A citizen promise: what is read, and what POST / PATCH accept."""
 
@@ -153,7 +163,7 @@ class PromiseSerializer(serializers.Serializer):
     municipality_commitments = serializers.CharField(required=False, allow_blank=True)
     agreement = serializers.IntegerField(required=False, allow_null=True)
     problems = serializers.ListField(child=serializers.IntegerField(), required=False)
-    status = serializers.ChoiceField(choices=PromiseStatus.choices, required=False)
+    status = PromiseStatusField(required=False)
     status_justification = serializers.CharField(required=False, allow_blank=True)
     status_changed_on = serializers.DateField(read_only=True)
     published_on = serializers.DateField(required=False, allow_null=True)
