@@ -61,6 +61,7 @@ NOT_PAGES = {
     "situation:public_report_json": "a lägesbild for the public as a JSON download",
     "situation:public_report_pdf": "a lägesbild for the public as a PDF download",
     "plans:follow_up_pdf": "a report-back as a PDF download",
+    "plans:agreement_document": "the download of an agreement's signed document (PDF or DOCX)",
     "situation:report_texts": "saving a draft's texts: POST only",
     "situation:report_comment": "a comment on a draft's section: POST only",
     "situation:report_comment_resolve": "marking a comment dealt with: POST only",
