@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brygga.analysis._validation import AnalysisInputError
+from brygga.audit.context import actor_for_user
 from brygga.audit.services import log_action
 from brygga.core.access import CHANGE, VIEW, resolver_for
 from brygga.core.models import Area, Municipality
@@ -394,7 +395,7 @@ def evaluation_recompute(*, actor, evaluation: Evaluation) -> Evaluation:
             "treated_before": result["treated_before"],
             "treated_after": result["treated_after"],
         },
-        actor=actor,
+        actor=actor_for_user(actor),
         municipality_id=evaluation.municipality_id,
     )
     return evaluation

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from brygga.audit.context import actor_for_user
 from brygga.audit.services import log_action
 from brygga.core.access import CHANGE, VIEW, resolver_for
 from brygga.core.models import Area, Municipality, Organisation
@@ -252,7 +253,7 @@ def observation_to_incident(*, actor, observation: WalkObservation, category):
         event_type="plans.observation_passed_on",
         subject=observation,
         details={"operation": operation.pk, "incident": incident.pk},
-        actor=actor,
+        actor=actor_for_user(actor),
         municipality_id=municipality.pk,
     )
     return incident
