@@ -209,8 +209,8 @@ def _detail_url(municipality, op) -> str:
     return reverse("plans:operation_detail", kwargs={"code": municipality.code, "pk": op.pk})
 
 
-@require_POST
 @municipality_view()
+@require_POST
 def observation_new(request, municipality, pk: int):
     """Add an observation to a safety walk (from the operation's page)."""
     op = get_object_or_404(selectors.operations_for(request.user, municipality, CHANGE), pk=pk)
@@ -232,8 +232,8 @@ def observation_new(request, municipality, pk: int):
     return render(request, "plans/operation_observation_form.html", context, status=400)
 
 
-@require_POST
 @municipality_view()
+@require_POST
 def observation_to_incident(request, municipality, pk: int):
     """Pass an observation on as an incident report in the chosen category."""
     observation = get_object_or_404(

@@ -80,6 +80,7 @@ def indicator_new(request, municipality, measure: int):
 
 class IndicatorEdit(ObjectUpdateView):
     model = Indicator
+    form_class = IndicatorForm
     ability = "view"
     selector = staticmethod(selectors.indicators_for)
     service = Service(update=services.indicator_update)
@@ -204,8 +205,8 @@ def _changeable(request, municipality, pk: int) -> Evaluation:
     return get_object_or_404(selectors.evaluations_for(request.user, municipality, CHANGE), pk=pk)
 
 
-@require_POST
 @municipality_view()
+@require_POST
 def evaluation_recompute(request, municipality, pk: int):
     ev = _changeable(request, municipality, pk)
     try:
@@ -217,8 +218,8 @@ def evaluation_recompute(request, municipality, pk: int):
     return redirect(_evaluation_url(municipality, ev))
 
 
-@require_POST
 @municipality_view()
+@require_POST
 def evaluation_conclusion(request, municipality, pk: int):
     ev = _changeable(request, municipality, pk)
     form = EvaluationConclusionForm(request.POST)
