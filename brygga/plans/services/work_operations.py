@@ -51,6 +51,7 @@ def _check(
     area: Area | None,
     organisations: Sequence[Organisation],
     participants: int | None,
+    notes: str = "",
 ) -> None:
     errors: dict[str, str] = {}
     if kind not in OperationKind.values:
@@ -61,6 +62,8 @@ def _check(
         errors["ended_at"] = _("The operation ends before it starts.")
     if hours is None or Decimal(hours) < 0:
         errors["hours"] = _("The effort must be zero hours or more.")
+    if len(notes or "") > 10_000:
+        errors["notes"] = _("The notes are too long (at most 10,000 characters).")
     if participants is not None and participants < 0:
         errors["participants"] = _("The number of staff cannot be negative.")
     if measure is not None and (
