@@ -82,11 +82,15 @@ def _indicators(user, plan, end: dt.date) -> list[dict]:
     )
     if not indicators:
         return []
-    from .indicator_values import summary
+    from .indicator_values import compute
+
+    def num(v):
+        return None if v is None else round(float(v), 4)
 
     out = []
     for ind in indicators:
-        s = summary(user, ind, until=end)
+        # as on the day after the period: the period's last month (quarter, year) is complete
+        s = compute(ind, user=user, on=end + dt.timedelta(days=1))
         out.append(
             {
                 "id": ind.pk,
@@ -95,12 +99,12 @@ def _indicators(user, plan, end: dt.date) -> list[dict]:
                 "source": ind.source,
                 "unit": ind.unit,
                 "direction": ind.direction,
-                "baseline": s["baseline"],
-                "current": s["current"],
-                "current_period": s["current_period"],
+                "baseline": num(s.baseline),
+                "current": num(s.current.value) if s.current else None,
+                "current_period": s.current.label if s.current else "",
                 "target": ind.target_value,
-                "change_pct": s["change_pct"],
-                "target_met": s["target_met"],
+                "change_pct": num(s.change_percent),
+                "target_met": s.target_met,
             }
         )
     return out

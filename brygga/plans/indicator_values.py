@@ -341,7 +341,8 @@ def _manual_periods(indicator, on) -> list[PeriodValue]:
                 else f"{v.period_start:%Y-%m-%d}–{v.period_end:%Y-%m-%d}"
             ),
             value=v.value,
-            complete=True,
+            complete=v.period_end < on,
         )
-        for v in indicator.values.order_by("period_start")
+        # as on the day ``on``: values of later periods are not known yet
+        for v in indicator.values.filter(period_start__lt=on).order_by("period_start")
     ]

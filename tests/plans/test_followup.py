@@ -16,7 +16,7 @@ from brygga.audit.context import acting_as
 from brygga.audit.models import AuditEvent
 from brygga.plans import services
 from brygga.plans.followup import build_snapshot
-from brygga.plans.models import Evaluation, FollowUpReport, link_defaults
+from brygga.plans.models import Evaluation, FollowUpReport, IndicatorValue, link_defaults
 
 from . import factories as f
 
@@ -120,6 +120,43 @@ def test_the_draft_shows_each_measure_with_the_work_of_the_period(plan_world):
     assert [p["id"] for p in s["promises"]] == [w["promise"].pk]
     assert s["evaluations"][0]["rate_ratio"] == 0.71
     assert s["learned"].startswith("Helgvandringarna")
+
+
+def test_the_indicators_stand_against_their_baseline_and_target(plan_world):
+    """A manual quarterly series: the baseline is the mean of 2024's quarters, the latest value
+    the last quarter that is over at the end of the period, the target met when it is at or
+    under the target (lower is better)."""
+    w = plan_world.fu
+    ind = f.indicator(
+        plan_world.sundsvall,
+        measure=w["walk"],
+        name="Otrygga kvällar",
+        source="manual",
+        granularity="quarter",
+        target_value=8.0,
+    )
+    values = {
+        (2024, 1): 10,
+        (2024, 4): 12,
+        (2024, 7): 8,
+        (2024, 10): 10,
+        (2025, 1): 7,
+        (2025, 4): 6,
+        (2025, 7): 1,
+    }
+    with acting_as(label="test setup"):
+        for (year, month), value in values.items():
+            start = dt.date(year, month, 1)
+            end = dt.date(year + (month == 10), (month + 3 - 1) % 12 + 1, 1) - dt.timedelta(days=1)
+            IndicatorValue.objects.create(
+                indicator=ind, period_start=start, period_end=end, value=value
+            )
+    row = build_snapshot(plan_world.users["coordinator"], w["report"])["indicators"][0]
+    baseline = (10 + 12 + 8 + 10) / 4
+    assert row["baseline"] == baseline
+    assert row["current"] == 6  # 2025 Q2; Q3 lies after the period
+    assert row["change_pct"] == round(100 * (6 - baseline) / baseline, 4)
+    assert row["target_met"] is True
 
 
 def test_a_forum_member_reads_it_but_the_viewer_does_not(plan_world, client_for):
