@@ -129,7 +129,7 @@ def meeting_create(
     _check_follows(meeting, follows)
     meeting.follows = follows
     orgs = _check_organisations(municipality, organisations)
-    meeting.full_clean(exclude=["uid"])
+    meeting.full_clean(exclude=["uid", "created_by"])
     meeting.save()
     if orgs:
         meeting.organisations.set(orgs, through_defaults=link_defaults(meeting))
@@ -159,7 +159,7 @@ def meeting_update(*, actor, meeting: Meeting, **fields) -> Meeting:
             value = value.strip()
         setattr(meeting, key, value)
     _check_times(meeting.starts_at, meeting.ends_at)
-    meeting.full_clean(exclude=["uid"])
+    meeting.full_clean(exclude=["uid", "created_by"])
     moved = {k: v for k, v in before.items() if getattr(meeting, k) != v}
     if moved:
         meeting.sequence += 1
