@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from .models import ActionItem
-from .services.meetings import action_item_mark_reminded
+from .services.meetings import action_item_mark_reminded, action_item_unmark_reminded
 
 logger = logging.getLogger(__name__)
 DEFAULT_DAYS = 3
@@ -96,10 +95,7 @@ def send_action_item_reminders(
         try:
             message.send()
         except Exception:  # noqa: BLE001 - give the claim back, try again next run
-            with transaction.atomic():
-                ActionItem.objects.filter(municipality_id=item.municipality_id, pk=item.pk).update(
-                    reminded_at=None
-                )
+            action_item_unmark_reminded(item)
             logger.warning("action item reminder %s could not be sent", item.pk)
             result.skipped += 1
             continue

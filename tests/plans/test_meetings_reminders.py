@@ -60,3 +60,17 @@ def test_no_address_no_mail_and_the_command(world, settings):
     assert not ActionItem.objects.filter(reminded_at__isnull=False).exists()
     with pytest.raises(CommandError):
         call_command("plans-reminders", "--date", "28/4")
+
+
+def test_a_failed_send_is_tried_again_next_run(world, monkeypatch):
+    _items(world)
+
+    def fail(self, *a, **kw):
+        raise OSError("smtp down")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", fail)
+    result = send_action_item_reminders(TODAY)
+    assert (result.sent, result.skipped) == (0, 2)
+    assert not ActionItem.objects.filter(reminded_at__isnull=False).exists()
+    monkeypatch.undo()
+    assert send_action_item_reminders(TODAY).sent == 2

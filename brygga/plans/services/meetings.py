@@ -33,6 +33,7 @@ from .meetings_cycle import __all__ as _cycle_all
 __all__ = [
     "action_item_create",
     "action_item_mark_reminded",
+    "action_item_unmark_reminded",
     "action_item_update",
     "meeting_create",
     "meeting_update",
@@ -277,3 +278,11 @@ def action_item_mark_reminded(item: ActionItem, when: dt.datetime | None = None)
             municipality_id=item.municipality_id, pk=item.pk, reminded_at__isnull=True
         ).update(reminded_at=when or timezone.now())
     return bool(done)
+
+
+def action_item_unmark_reminded(item: ActionItem) -> None:
+    """Give a claim back (the e-mail could not be sent): the next run tries again."""
+    with transaction.atomic():
+        ActionItem.objects.filter(municipality_id=item.municipality_id, pk=item.pk).update(
+            reminded_at=None
+        )
