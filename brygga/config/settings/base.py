@@ -390,6 +390,12 @@ BRYGGA_SITUATION_MIN_COUNT = env.int("BRYGGA_SITUATION_MIN_COUNT", default=5)
 if BRYGGA_SITUATION_MIN_COUNT < 1:
     raise ImproperlyConfigured("BRYGGA_SITUATION_MIN_COUNT must be at least 1.")
 
+# The forums' action items: the owner gets one e-mail this many days before an open item is due
+# (brygga plans-reminders, brygga/plans/tasks.py).
+BRYGGA_ACTION_ITEM_REMINDER_DAYS = env.int("BRYGGA_ACTION_ITEM_REMINDER_DAYS", default=3)
+if BRYGGA_ACTION_ITEM_REMINDER_DAYS < 0:
+    raise ImproperlyConfigured("BRYGGA_ACTION_ITEM_REMINDER_DAYS cannot be negative.")
+
 # Audit trail: the HMAC keys of its hash chain, "id:base64key" pairs separated by commas; the
 # first signs new rows, the others verify the rows they signed (docs/ADMIN.md). Without the
 # variable a development key derived from SECRET_KEY is used; the production settings refuse to
