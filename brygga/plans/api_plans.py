@@ -193,7 +193,8 @@ class MeasureWriteSerializer(serializers.Serializer):
         plans = selectors.plans_for(user, municipality)
         orgs = selectors.organisation_choices(user, municipality)
         f = self.fields
-        f["plan"].queryset = plans
+        if "plan" in f:
+            f["plan"].queryset = plans
         f["problem"].queryset = PlanProblem.objects.filter(
             municipality=municipality, plan__in=plans.values("pk")
         )
