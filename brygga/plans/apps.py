@@ -21,6 +21,21 @@ class PlansConfig(AppConfig):
             exclude={"Agreement": ("signed_document",), "FollowUpReport": ("snapshot",)},
         )
 
+    def load_demo(self, *, status) -> list[str]:
+        """``brygga demo``: the seed stories of plans and follow-up for Sundsvall."""
+        from .demo import load_plans_demo
+
+        with status("Laddar demoplaner (överenskommelse, löften, åtgärdsplan, uppföljning) …"):
+            counts = load_plans_demo()
+        if not counts:
+            return ["[bold]Planer:[/] demoplanerna fanns redan."]
+        return [
+            "[bold]Planer:[/] "
+            + ", ".join(f"{n} {what}" for what, n in counts.items())
+            + " (en samverkansöverenskommelse, medborgarlöften, en åtgärdsplan med åtgärder, "
+            "insatser, indikatorer, en utvärdering, möten och en återrapport)."
+        ]
+
 
 def register_layout() -> None:
     """Every table of the app is a tenant table on a Citus cluster (``brygga.core.citus``)."""

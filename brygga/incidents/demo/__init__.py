@@ -12,6 +12,9 @@ EST picture:
   season, fires around valborg and new year, disorder at the end of the school year;
 * one emerging hot spot in Granloholm: almost nothing until eight weeks before ``today``, then
   a clear rise;
+* fewer reports at Nacksta centrum (about 55 % of before) from the start of the demo measure
+  there, about nine months before ``today`` (``partners.MEASURE_DAYS``; the plans app's demo
+  logs the measure's work and evaluates it);
 * some reports placed only in an area (no point), some with a time interval ("found in the
   morning"), a few with a count above one.
 

@@ -5,6 +5,7 @@ are is in :mod:`.streams`, their texts in :mod:`.descriptions`."""
 from __future__ import annotations
 
 import time
+import zlib
 from bisect import bisect
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -45,6 +46,12 @@ HOTSPOT_DAYS = 56  # the emerging hot spot rises during the last eight weeks
 DEMO_PREFIX = "demo-"
 POOL_SIZE = 1500  # candidate points per place; reports pick from them (repeat addresses)
 AREA_ONLY_SHARE = 0.05
+# The demo measure at Nacksta centrum (evening presence of the field workers and new lighting,
+# brygga/plans/demo.py) starts MEASURE_DAYS before ``today``; from then on only MEASURE_KEEP of
+# the reports there happen, so its evaluation shows a change against the other areas.
+MEASURE_DAYS = 273
+MEASURE_PLACE = "nacksta"
+MEASURE_KEEP = 0.55
 BATCH = 1000
 
 
@@ -134,6 +141,17 @@ def _make(u, sid: str, stream: Stream, day: date, place: str, pools, tz) -> _Row
     )
 
 
+def measure_start(today: date) -> date:
+    """The first day of the demo measure at Nacksta centrum (``MEASURE_DAYS`` before today)."""
+    return today - timedelta(days=MEASURE_DAYS)
+
+
+def _kept(sid: str) -> bool:
+    """Whether a report at the measure's place still happens after the measure started (a
+    fixed share, decided by the report's id so that a re-run keeps the same ones)."""
+    return zlib.crc32(sid.encode()) % 1000 < MEASURE_KEEP * 1000
+
+
 def generate(today: date, pools: dict[str, _Pool]) -> list[_Row]:
     """The synthetic reports for the DAYS days before ``today``. Each day's reports depend only
     on that date (and, for the hot spot, on its distance to ``today``), so a run on a later
@@ -156,7 +174,10 @@ def generate(today: date, pools: dict[str, _Pool]) -> list[_Row]:
                 u = uniforms[k]
                 k += 1
                 sid = f"{DEMO_PREFIX}{day:%Y%m%d}-{k:03d}"
-                rows.append(_make(u, sid, stream, day, stream.place(u[8]), pools, tz))
+                place = stream.place(u[8])
+                if place == MEASURE_PLACE and offset <= MEASURE_DAYS and not _kept(sid):
+                    continue
+                rows.append(_make(u, sid, stream, day, place, pools, tz))
         # the emerging hot spot: a trickle, then a rise over the last eight weeks
         hrng = np.random.default_rng([SEED, 7, day.toordinal()])
         rate = 0.01 if offset > HOTSPOT_DAYS else 0.3 + 0.9 * (1 - offset / HOTSPOT_DAYS)
