@@ -99,7 +99,7 @@ class OperationListView(APIView):
     """The operations of one municipality that the client may see (newest first), and logging a
     new one."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="plans_operations_list")
     def get(self, request, code: str):
         municipality = _municipality(request, code)
         qs = selectors.operations_for(request.user, municipality).select_related("municipality")
@@ -170,7 +170,7 @@ def _indicator(ind, user, *, series: bool) -> dict:
 class IndicatorListView(APIView):
     """The indicators of one municipality that the client may see."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="plans_indicators_list")
     def get(self, request, code: str):
         municipality = _municipality(request, code)
         qs = selectors.indicators_for(request.user, municipality).select_related("municipality")
@@ -210,7 +210,7 @@ def _evaluation(ev, *, full: bool) -> dict:
 class EvaluationListView(APIView):
     """The evaluations of one municipality that the client may see."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="plans_evaluations_list")
     def get(self, request, code: str):
         municipality = _municipality(request, code)
         qs = selectors.evaluations_for(request.user, municipality).select_related("municipality")

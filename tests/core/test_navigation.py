@@ -23,13 +23,15 @@ def test_menu_lists_only_installed_modules(world, client_for):
         "incidents",
         "areastats",
         "surveys",
+        "plans",
     ]
     nav = menu(r)
     assert 'href="/kommuner/2281/handelser/"' in nav
     assert 'href="/kommuner/2281/lagesbild/"' in nav
+    assert 'href="/kommuner/2281/planer/"' in nav
     assert "aria-disabled" not in nav and "installerad" not in nav
     for key, label, _url in MODULES:
-        if key not in ("situation", "incidents", "areastats", "surveys"):
+        if key not in ("situation", "incidents", "areastats", "surveys", "plans"):
             assert str(label) not in nav
 
 

@@ -318,6 +318,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["brygga.api.permissions.ResolverPermission"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # several models have a "status" choice set: name each one's enum in the schema
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "brygga.incidents.models.Status",
+        "MeasureStatusEnum": "brygga.plans.models.MeasureStatus",
+        "ActionItemStatusEnum": "brygga.plans.models.meetings.ActionItem.Status",
+        "PromiseStatusEnum": "brygga.plans.models.PromiseStatus",
+    },
 }
 
 # --- Background tasks (django-tasks; worker: `brygga worker`) -------------------------------
