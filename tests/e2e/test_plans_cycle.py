@@ -71,6 +71,7 @@ def test_the_whole_cycle(session_for, world):
     s.check()
     s.page.click("#plan-new")
     s.page.wait_for_url("**/planer/ny/")
+    s.check()
     s.page.select_option("#id_rapport", str(report.pk))
     s.page.click("#plan-report-next")
     s.page.wait_for_url(f"**/planer/ny/?rapport={report.pk}")
@@ -97,6 +98,7 @@ def test_the_whole_cycle(session_for, world):
     s.page.fill("#id_protective_factors", "Snabb sanering")
     s.page.click("#problem-save")
     s.page.wait_for_url(re.compile(rf"/planer/{plan.pk}/"))
+    s.check()
     assert s.page.locator(f"#problem-{problem.pk}").get_attribute("data-analysed") == "1"
 
     # two measures; the first serves the promise and works in Centrum
@@ -209,6 +211,7 @@ def test_the_whole_cycle(session_for, world):
     s.check()
     s.page.click(f"#fu-new-links a[href$='/planer/{plan.pk}/aterrapporter/ny/']")
     s.page.wait_for_url(f"**/planer/{plan.pk}/aterrapporter/ny/")
+    s.check()
     s.page.fill("#id_title", "Återrapport hösten 2024")
     s.page.fill("#id_period_start", "2024-07-01")
     s.page.fill("#id_period_end", "2024-12-31")
@@ -222,6 +225,7 @@ def test_the_whole_cycle(session_for, world):
     report_url = s.page.url
     s.page.click("#fu-issue")
     s.page.wait_for_url("**/utfarda/")
+    s.check()
     s.page.click("#fu-issue-confirm")
     s.page.wait_for_url(report_url)
     s.check()
@@ -239,6 +243,7 @@ def test_the_whole_cycle(session_for, world):
     s.check()
     s.page.click("#promise-publish-save")
     s.page.wait_for_url(f"**{detail}")
+    s.check()
     s.page.click("#promise-status")
     s.page.wait_for_url(f"**{detail}status/")
     s.check()
